@@ -1,0 +1,83 @@
+import path from 'node:path';
+import type { StoreLocation } from '../../adapters/store-location.js';
+import { openStore } from '../../adapters/store-location.js';
+import { pacerForLoad } from '../../core/pacers/pacer-for-load.js';
+import type { RunSummary } from '../../core/run-summary.js';
+import type { ValidPlan } from '../../core/validate-plan.js';
+import { resolveWorkers } from '../../core/worker-sizing.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { runLocally } from '../local-run.js';
+import { loadPlanFile } from '../plan-file.js';
+import { ProgressDisplay } from '../progress-display.js';
+import { formatSummaryTable } from '../summary-table.js';
+import { availableParallelism } from 'node:os';
+
+export interface RunCommandOptions {
+  workers?: string;
+  out?: string;
+  storage?: string;
+  json?: boolean;
+  quiet?: boolean;
+  progress?: boolean;
+}
+
+/** `mlload run <plan>`: returns the exit code. */
+export async function runCommand(planFile: string, options: RunCommandOptions): Promise<number> {
+  const validPlan = await loadPlanFile(planFile);
+  return runValidPlan(validPlan, options);
+}
+
+export async function runValidPlan(validPlan: ValidPlan, options: RunCommandOptions): Promise<number> {
+  const workers = resolveWorkers(validPlan.plan, parseWorkers(options.workers), { workerMaxRps: 20_000, workerMaxConnections: 1024, maxWorkers: availableParallelism() });
+  const location: StoreLocation = options.storage
+    ? { kind: 'azure', connectionString: options.storage }
+    : { kind: 'file', root: path.resolve(options.out ?? 'results') };
+  const store = await openStore(location);
+  const durationS = pacerForLoad(validPlan.plan.load).durationUs / 1e6;
+  const progress = new ProgressDisplay(durationS, Boolean(process.stderr.isTTY) && options.progress !== false && !options.quiet);
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let summary: RunSummary;
+  try {
+    const finalized = await runLocally({
+      plan: validPlan.plan,
+      planInput: validPlan.input,
+      workers,
+      store,
+      storeLocation: location,
+      abortSignal: abort.signal,
+      onStart: (runId, originEpochMs) => {
+        if (!options.json && !options.quiet) process.stderr.write(`run ${runId}: ${validPlan.plan.name}, ${workers} worker${workers === 1 ? '' : 's'}\n`);
+        progress.start(originEpochMs);
+      },
+      onProgress: (p) => progress.update(p),
+    });
+    summary = finalized.summary;
+  } catch (error) {
+    throw new CliError(`run failed: ${(error as Error).message}`, EXIT.runError);
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const where = location.kind === 'file' ? path.relative(process.cwd(), path.join(location.root, summary.runId)) || '.' : `runs/${summary.runId}/ in Azure Storage`;
+  if (options.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  else if (!options.quiet) process.stdout.write(formatSummaryTable(summary, where) + '\n');
+  return exitCodeFor(summary);
+}
+
+export function exitCodeFor(summary: RunSummary): number {
+  if (summary.status === 'passed') return EXIT.passed;
+  if (summary.status === 'failed') return EXIT.failed;
+  return EXIT.runError;
+}
+
+function parseWorkers(text: string | undefined): number | 'auto' | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'auto') return 'auto';
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new CliError(`--workers must be an integer from 1 to 1000 or "auto", not ${JSON.stringify(text)}`, EXIT.usage);
+  return n;
+}

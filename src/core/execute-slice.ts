@@ -1,0 +1,163 @@
+import { Aggregate } from './aggregate.js';
+import { HttpClient } from './http-client.js';
+import { systemClock, type MonotonicClock } from './monotonic-clock.js';
+import { pacerForLoad } from './pacers/pacer-for-load.js';
+import type { Plan } from './plan.js';
+import { noTokenProvider, type TokenProvider } from './ports/token-provider.js';
+import type { RawSampleWriter } from './ports/raw-sample-writer.js';
+import { Scheduler } from './scheduler.js';
+import { SliceRecorder } from './slice-recorder.js';
+import { plannedHits, type SliceSpec } from './slice.js';
+
+export type SliceStatus = 'done' | 'aborted' | 'missed' | 'error';
+
+/** What one slice did: its plan against what happened, and its mergeable aggregate. */
+export interface SliceOutcome {
+  runId: string;
+  sliceId: string;
+  worker: number;
+  window: number;
+  status: SliceStatus;
+  planned: number;
+  sent: number;
+  lateMs: number;
+  missed: number;
+  startedAtMs: number;
+  endedAtMs: number;
+  /** Why the slice failed (status error); never holds a secret. */
+  error?: string;
+  aggregate: Aggregate;
+}
+
+export interface SliceProgress {
+  planned: number;
+  sent: number;
+  completed: number;
+  ok: number;
+  errors: number;
+  throttled: number;
+  dropped: number;
+  inFlight: number;
+  /** p99 response time of the last whole second, ms. */
+  recentP99Ms: number;
+}
+
+export interface ExecuteSliceOptions {
+  clock?: MonotonicClock;
+  rawWriter?: RawSampleWriter | null;
+  tokenProvider?: TokenProvider;
+  abortSignal?: AbortSignal;
+  onProgress?: (progress: SliceProgress) => void;
+  progressIntervalMs?: number;
+}
+
+/** How long to wait for requests still in flight after an abort before cutting them off. */
+const ABORT_GRACE_MS = 2000;
+
+/**
+ * Runs one slice: waits for its window's absolute start, sends its share of the hits, records
+ * everything, and returns its outcome. A slice whose window is already over when it arrives is
+ * `missed` and never runs late. Failures are data: this resolves, it does not throw.
+ */
+export async function executeSlice(spec: SliceSpec, plan: Plan, options: ExecuteSliceOptions = {}): Promise<SliceOutcome> {
+  const clock = options.clock ?? systemClock;
+  const tokenProvider = options.tokenProvider ?? noTokenProvider;
+  const pacer = pacerForLoad(plan.load);
+  const planned = plannedHits(pacer, spec);
+  const originUs = clock.usAtEpochMs(spec.originEpochMs);
+  const windowEndUs = originUs + Math.min(spec.toUs, pacer.durationUs);
+  const startedAtMs = clock.epochMsAt(clock.nowUs());
+  const base = { runId: spec.runId, sliceId: spec.sliceId, worker: spec.worker, window: spec.window, planned, startedAtMs };
+  const recorder = new SliceRecorder(clock.epochMsAt(0) * 1000, spec.worker, options.rawWriter ?? null);
+
+  const windowOver = pacer.durationUs > 0 ? clock.nowUs() >= windowEndUs : clock.nowUs() > originUs + 60_000_000;
+  if (windowOver) {
+    recorder.missed(planned);
+    return { ...base, status: 'missed', sent: 0, lateMs: (clock.nowUs() - originUs - spec.fromUs) / 1000, missed: planned, endedAtMs: startedAtMs, aggregate: recorder.aggregate };
+  }
+
+  try {
+    await tokenProvider.start(options.abortSignal);
+  } catch (error) {
+    return { ...base, status: 'error', sent: 0, lateMs: 0, missed: 0, endedAtMs: clock.epochMsAt(clock.nowUs()), error: `could not get a token for the target: ${(error as Error).message}`, aggregate: recorder.aggregate };
+  }
+
+  const workers = spec.workers;
+  const maxInFlight = Math.max(1, Math.ceil(plan.maxInFlight / workers));
+  const body = plan.payload.text ?? (plan.payload.body === undefined ? undefined : JSON.stringify(plan.payload.body));
+  const scheduler = new Scheduler({
+    pacer,
+    worker: spec.worker,
+    workers,
+    fromUs: spec.fromUs,
+    toUs: spec.toUs,
+    originUs,
+    maxInFlight,
+    recorder,
+    clock,
+    abortSignal: options.abortSignal,
+  });
+  const client = new HttpClient({
+    url: plan.target.url,
+    method: plan.target.method,
+    headers: plan.target.headers,
+    body,
+    contentType: plan.payload.contentType ?? (plan.payload.text !== undefined ? 'text/plain' : undefined),
+    deployment: plan.target.deployment,
+    timeoutMs: plan.target.timeoutMs,
+    connections: plan.target.connections ?? Math.min(maxInFlight, 4096),
+    maxResponseBytes: plan.target.maxResponseBytes,
+    tokenProvider,
+    clock,
+    onDone: (exchange) => scheduler.onDone(exchange),
+  });
+
+  const progressTimer = options.onProgress
+    ? setInterval(() => options.onProgress!(progressOf(recorder, clock)), options.progressIntervalMs ?? 250)
+    : undefined;
+  let abortTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    abortTimer = setTimeout(() => void client.destroy(), ABORT_GRACE_MS);
+  };
+  options.abortSignal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const outcome = await scheduler.run(client);
+    recorder.flushRows();
+    const counts = recorder.aggregate.counts;
+    // Hits an abort kept from coming due are missed too, so planned = came due + missed always holds.
+    if (pacer.kind === 'open' && counts.planned + counts.missed < planned) recorder.missed(planned - counts.planned - counts.missed);
+    return {
+      ...base,
+      status: outcome.aborted ? 'aborted' : 'done',
+      sent: recorder.aggregate.counts.sent,
+      lateMs: outcome.lateMs,
+      missed: counts.missed,
+      endedAtMs: clock.epochMsAt(clock.nowUs()),
+      aggregate: recorder.aggregate,
+    };
+  } finally {
+    clearInterval(progressTimer);
+    clearTimeout(abortTimer);
+    options.abortSignal?.removeEventListener('abort', onAbort);
+    tokenProvider.stop();
+    await client.close().catch(() => {});
+    if (options.onProgress) options.onProgress(progressOf(recorder, clock));
+  }
+}
+
+function progressOf(recorder: SliceRecorder, clock: MonotonicClock): SliceProgress {
+  const c = recorder.aggregate.counts;
+  const lastSecond = Math.floor(clock.epochMsAt(clock.nowUs()) / 1000) - 1;
+  const window = recorder.aggregate.windows.get(lastSecond);
+  return {
+    planned: c.planned,
+    sent: c.sent,
+    completed: c.completed,
+    ok: c.ok,
+    errors: c.errors,
+    throttled: c.throttled,
+    dropped: c.dropped,
+    inFlight: recorder.inFlight,
+    recentP99Ms: window && window.responseTime.totalCount > 0 ? window.responseTime.getValueAtPercentile(99) / 1000 : 0,
+  };
+}

@@ -1,0 +1,67 @@
+import type { Aggregate } from './aggregate.js';
+import { pacerForLoad } from './pacers/pacer-for-load.js';
+import type { Plan } from './plan.js';
+import type { RunStore } from './ports/run-store.js';
+import type { SliceStore } from './ports/slice-store.js';
+import type { RunRecord } from './run-record.js';
+import { summarizeRun, type RunSummary } from './run-summary.js';
+import { timeseriesRows, type TimeseriesRow } from './timeseries.js';
+import { validatePlan } from './validate-plan.js';
+
+/** What a report renderer is given once a run is final. */
+export interface FinalizedRun {
+  record: RunRecord;
+  plan: Plan;
+  summary: RunSummary;
+  aggregate: Aggregate;
+  timeseries: TimeseriesRow[];
+}
+
+export interface FinalizeRunOptions {
+  /** Finalize even though some slices have not reported (the reaper): they are named as missing. */
+  allowMissing?: boolean;
+  runError?: string;
+  /** Renders the HTML report (the report ring plugs in here); its output is saved beside the results. */
+  renderReport?: (run: FinalizedRun) => string | Promise<string>;
+  /** Adjusts the summary before it is saved (e.g. a baseline verdict). */
+  amendSummary?: (run: FinalizedRun) => Promise<void> | void;
+  now?: () => Date;
+}
+
+/**
+ * Fan-in: merges every reported slice of a run into its summary and time series, saves them and marks
+ * the run final. Returns undefined when slices are still outstanding (and allowMissing is off).
+ * Callers make sure only one finalizer runs (RunStore.claimFinalization).
+ */
+export async function finalizeRun(store: RunStore & SliceStore, runId: string, options: FinalizeRunOptions = {}): Promise<FinalizedRun | undefined> {
+  const record = await store.getRun(runId);
+  if (!record) throw new Error(`run ${runId} does not exist`);
+  const storedPlan = await store.getPlan(runId);
+  const validated = validatePlan(storedPlan);
+  if (!validated.ok) throw new Error(`stored plan of run ${runId} is not valid: ${validated.problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
+  const plan = validated.value.plan;
+  const slices = await store.listSlices(runId);
+  const reported = new Set(slices.map((s) => s.sliceId));
+  const missing = record.sliceIds.filter((id) => !reported.has(id));
+  if (missing.length > 0 && !options.allowMissing && !options.runError) return undefined;
+
+  const originEpochMs = Date.parse(record.originAt);
+  const { summary, aggregate } = summarizeRun({
+    runId,
+    plan,
+    slices: slices.filter((s) => record.sliceIds.includes(s.sliceId)),
+    missingSlices: missing,
+    originEpochMs,
+    runError: options.runError,
+  });
+  const timeseries = timeseriesRows(aggregate, pacerForLoad(plan.load), originEpochMs);
+  const finalized: FinalizedRun = { record, plan, summary, aggregate, timeseries };
+  await options.amendSummary?.(finalized);
+  await store.saveResults(runId, summary, timeseries);
+  const finishedAt = (options.now?.() ?? new Date()).toISOString();
+  const finalRecord: RunRecord = { ...record, status: summary.status, summary, finishedAt, error: options.runError };
+  finalized.record = finalRecord;
+  if (options.renderReport) await store.saveReport(runId, await options.renderReport(finalized));
+  await store.updateRun(finalRecord);
+  return finalized;
+}

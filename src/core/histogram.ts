@@ -1,0 +1,59 @@
+import * as hdr from 'hdr-histogram-js';
+
+export type Histogram = hdr.Histogram;
+
+/**
+ * HDR histograms of integer microseconds, 3 significant digits, growing as needed.
+ * `dense` ones (32-bit counters) are for the hot, whole-slice series; the packed kind keeps
+ * the many per-second windows small.
+ */
+export function createHistogram(kind: 'dense' | 'packed' = 'dense'): Histogram {
+  return hdr.build({
+    bitBucketSize: kind === 'dense' ? 32 : 'packed',
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 2,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
+}
+
+/** Compressed V2 base64 ("HISTF…"), the form slices carry between instances. */
+export function encodeHistogram(histogram: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(histogram);
+}
+
+/** Decodes an encoded histogram; throws on text that is not one (callers treat that as bad data). */
+export function decodeHistogram(encoded: string, kind: 'dense' | 'packed' = 'dense'): Histogram {
+  const decoded = hdr.decodeFromCompressedBase64(encoded, kind === 'dense' ? 32 : 'packed', false);
+  // Decoded histograms keep the encoder's range; let them grow when merged into.
+  decoded.autoResize = true;
+  return decoded;
+}
+
+export interface PercentilesMs {
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+const round3 = (value: number) => Math.round(value * 1000) / 1000;
+
+/** Percentiles of a µs histogram, in milliseconds (0 when empty). */
+export function percentilesMs(histogram: Histogram): PercentilesMs {
+  if (histogram.totalCount === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 };
+  const at = (p: number) => round3(histogram.getValueAtPercentile(p) / 1000);
+  return {
+    p50: at(50),
+    p90: at(90),
+    p95: at(95),
+    p99: at(99),
+    p999: at(99.9),
+    max: round3(histogram.maxValue / 1000),
+    mean: round3(histogram.mean / 1000),
+  };
+}

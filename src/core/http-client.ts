@@ -1,0 +1,237 @@
+import { Pool, type Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { RequestAbort, errorCodeOf, type ErrorCode } from './error-codes.js';
+import type { MonotonicClock } from './monotonic-clock.js';
+import type { TokenProvider } from './ports/token-provider.js';
+import { Template } from './template.js';
+
+/** Header Azure ML uses to route a request to one deployment (and, on our simulator, to say which served it). */
+export const DEPLOYMENT_HEADER = 'azureml-model-deployment';
+
+export interface HttpClientOptions {
+  url: string;
+  method: string;
+  /** Header values may hold placeholders (see Template). */
+  headers: Record<string, string>;
+  body?: string;
+  contentType?: string;
+  /** Sends azureml-model-deployment on every request. */
+  deployment?: string;
+  timeoutMs: number;
+  connections: number;
+  maxResponseBytes: number;
+  tokenProvider: TokenProvider;
+  clock: MonotonicClock;
+  onDone: (exchange: Exchange) => void;
+}
+
+/**
+ * One request and its outcome. It is also undici's dispatch handler, so a request costs one object:
+ * no promise, no stream, no closure. Failures end with `errorCode` set, never an exception.
+ */
+export class Exchange implements Dispatcher.DispatchHandler {
+  status = 0;
+  errorCode: ErrorCode | '' = '';
+  bytesIn = 0;
+  bytesOut = 0;
+  endUs = 0;
+  deployment = '';
+  controller: Dispatcher.DispatchController | null = null;
+  deadlineUs = 0;
+  /** Links of the client's deadline list (in send order). */
+  newer: Exchange | null = null;
+  older: Exchange | null = null;
+  done = false;
+
+  constructor(
+    readonly client: HttpClient,
+    readonly seq: number,
+    readonly intendedUs: number,
+    readonly sentUs: number,
+    /** The caller's marker (the closed model keeps its virtual user here). */
+    readonly tag: number,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return; // 1xx informational: the real response follows
+    this.status = statusCode;
+    const deployment = headers[DEPLOYMENT_HEADER];
+    if (deployment !== undefined) this.deployment = Array.isArray(deployment) ? deployment[0] : deployment;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    if (this.bytesIn > this.client.maxResponseBytes) controller.abort(new RequestAbort('body_too_large'));
+  }
+
+  onResponseEnd(): void {
+    this.client.finish(this);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.errorCode = errorCodeOf(error);
+    this.client.finish(this);
+  }
+}
+
+/**
+ * The target's HTTP client: one undici Pool per origin with keep-alive and no pipelining
+ * (inference servers rarely pipeline), sized by the caller to the load's need. Every body is read
+ * (up to maxResponseBytes) so connections go back to the pool. The whole-request timeout is enforced
+ * from one list of requests in send order, checked by one timer, instead of a timer per request.
+ */
+export class HttpClient {
+  readonly maxResponseBytes: number;
+  private readonly pool: Pool;
+  private readonly path: string;
+  private readonly method: Dispatcher.HttpMethod;
+  private readonly headerTemplates: [string, Template][] = [];
+  private readonly fixedHeaders: Record<string, string>;
+  private readonly bodyTemplate: Template | undefined;
+  private readonly fixedBody: Buffer | undefined;
+  private readonly timeoutUs: number;
+  private readonly clock: MonotonicClock;
+  private readonly tokenProvider: TokenProvider;
+  private readonly onDone: (exchange: Exchange) => void;
+  private authValue: string | undefined = undefined;
+  private baseHeaders: Record<string, string>;
+  private oldest: Exchange | null = null;
+  private newest: Exchange | null = null;
+  private readonly deadlineTimer: NodeJS.Timeout;
+  inFlight = 0;
+
+  constructor(options: HttpClientOptions) {
+    const url = new URL(options.url);
+    this.path = url.pathname + url.search;
+    this.method = options.method as Dispatcher.HttpMethod;
+    this.maxResponseBytes = options.maxResponseBytes;
+    this.timeoutUs = options.timeoutMs * 1000;
+    this.clock = options.clock;
+    this.tokenProvider = options.tokenProvider;
+    this.onDone = options.onDone;
+    const fixed: Record<string, string> = {};
+    if (options.body !== undefined) fixed['content-type'] = options.contentType ?? 'application/json';
+    if (options.deployment) fixed[DEPLOYMENT_HEADER] = options.deployment;
+    for (const [name, value] of Object.entries(options.headers)) {
+      const template = new Template(value);
+      if (template.isFixed) fixed[name.toLowerCase()] = value;
+      else this.headerTemplates.push([name.toLowerCase(), template]);
+    }
+    this.fixedHeaders = fixed;
+    this.baseHeaders = fixed;
+    if (options.body !== undefined) {
+      const template = new Template(options.body);
+      if (template.isFixed) this.fixedBody = Buffer.from(options.body);
+      else this.bodyTemplate = template;
+    }
+    this.pool = new Pool(url.origin, {
+      connections: options.connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: Math.min(options.timeoutMs, 10_000) },
+      // Our own deadline covers the whole request; undici's idle timeouts only back it up.
+      headersTimeout: options.timeoutMs + 5_000,
+      bodyTimeout: options.timeoutMs + 5_000,
+    });
+    const tickMs = Math.max(5, Math.min(100, Math.floor(options.timeoutMs / 20)));
+    this.deadlineTimer = setInterval(() => this.expire(), tickMs);
+    this.deadlineTimer.unref();
+  }
+
+  /**
+   * Sends hit `seq`, due at intendedUs and sent now (sentUs, read by the caller from the same clock);
+   * `onDone` gets the exchange when it ends, however it ends.
+   */
+  send(seq: number, intendedUs: number, sentUs: number, tag: number): void {
+    const exchange = new Exchange(this, seq, intendedUs, sentUs, tag);
+    exchange.deadlineUs = sentUs + this.timeoutUs;
+    this.link(exchange);
+    this.inFlight++;
+    const body = this.fixedBody ?? (this.bodyTemplate ? Buffer.from(this.bodyTemplate.render(seq)) : undefined);
+    exchange.bytesOut = body ? body.length : 0;
+    try {
+      this.pool.dispatch({ path: this.path, method: this.method, headers: this.headersFor(seq), body }, exchange);
+    } catch (error) {
+      exchange.errorCode = errorCodeOf(error);
+      this.finish(exchange);
+    }
+  }
+
+  /** Called once per exchange by its handler. */
+  finish(exchange: Exchange): void {
+    if (exchange.done) return;
+    exchange.done = true;
+    exchange.endUs = this.clock.nowUs();
+    this.unlink(exchange);
+    this.inFlight--;
+    this.onDone(exchange);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.deadlineTimer);
+    await this.pool.close();
+  }
+
+  /** Ends everything still in flight (used when a run is stopped) and closes the pool. */
+  async destroy(): Promise<void> {
+    clearInterval(this.deadlineTimer);
+    for (let e = this.oldest; e !== null; e = this.oldest) {
+      e.errorCode = 'client_closed';
+      this.finish(e);
+    }
+    await this.pool.destroy();
+  }
+
+  private headersFor(seq: number): Record<string, string> {
+    const header = this.tokenProvider.header;
+    if (header !== undefined) {
+      const value = this.tokenProvider.current();
+      if (value !== this.authValue) {
+        this.authValue = value;
+        this.baseHeaders = value === undefined ? this.fixedHeaders : { ...this.fixedHeaders, [header]: value };
+      }
+    }
+    if (this.headerTemplates.length === 0) return this.baseHeaders;
+    const headers = { ...this.baseHeaders };
+    for (const [name, template] of this.headerTemplates) headers[name] = template.render(seq);
+    return headers;
+  }
+
+  private expire(): void {
+    const now = this.clock.nowUs();
+    while (this.oldest !== null && this.oldest.deadlineUs <= now) {
+      const exchange = this.oldest;
+      if (exchange.controller !== null) {
+        exchange.controller.abort(new RequestAbort('timeout'));
+        // undici reports the abort through onResponseError; make sure it is finished either way.
+        if (!exchange.done) {
+          exchange.errorCode = 'timeout';
+          this.finish(exchange);
+        }
+      } else {
+        // Still queued for a connection: count it as timed out now; undici's result is ignored later.
+        exchange.errorCode = 'timeout';
+        this.finish(exchange);
+      }
+    }
+  }
+
+  private link(exchange: Exchange): void {
+    exchange.older = this.newest;
+    if (this.newest !== null) this.newest.newer = exchange;
+    else this.oldest = exchange;
+    this.newest = exchange;
+  }
+
+  private unlink(exchange: Exchange): void {
+    if (exchange.older !== null) exchange.older.newer = exchange.newer;
+    else if (this.oldest === exchange) this.oldest = exchange.newer;
+    if (exchange.newer !== null) exchange.newer.older = exchange.older;
+    else if (this.newest === exchange) this.newest = exchange.older;
+    exchange.older = exchange.newer = null;
+  }
+}

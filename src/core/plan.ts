@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { parseDurationMs } from './duration.js';
+
+/**
+ * The plan: what to hit, with what, how hard, and what counts as passing (DESIGN §3).
+ * Defined once here; the TypeScript types are inferred from these schemas, and
+ * schema/plan.schema.json is generated from them.
+ */
+
+const duration = z
+  .union([z.number().nonnegative(), z.string()])
+  .transform((value, ctx) => {
+    const ms = parseDurationMs(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a duration (use e.g. "500ms", "30s", "5m", "1h" or a number of seconds)` });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .describe('A duration: a number of seconds, or text such as "500ms", "30s", "5m", "1h30m". Parsed to milliseconds.');
+
+const rps = z.number().nonnegative().max(1_000_000);
+const positiveRps = z.number().positive().max(1_000_000);
+const label = z.string().max(128).optional().describe('A label for this load or phase, shown in reports.');
+
+export const constantLoadSchema = z.strictObject({
+  model: z.literal('constant'),
+  name: label,
+  rps: positiveRps.describe('Arrivals per second.'),
+  duration,
+});
+
+export const rampLoadSchema = z.strictObject({
+  model: z.literal('ramp'),
+  name: label,
+  startRps: rps.default(0).describe('Rate at the start of the first stage.'),
+  stages: z
+    .array(z.strictObject({ rps: rps.describe('Rate reached at the end of this stage.'), duration }))
+    .min(1)
+    .describe('Each stage moves the rate linearly from the previous rate to its own rps over its duration.'),
+});
+
+export const stepLoadSchema = z.strictObject({
+  model: z.literal('step'),
+  name: label,
+  steps: z
+    .array(z.strictObject({ rps, duration }))
+    .min(1)
+    .describe('The rate jumps to each step\'s rps at the step\'s start and holds it for its duration.'),
+});
+
+export const spikeLoadSchema = z
+  .strictObject({
+    model: z.literal('spike'),
+    name: label,
+    baseRps: rps.describe('Rate before and after the spike.'),
+    spikeRps: positiveRps.describe('Rate during the spike.'),
+    duration,
+    spikeAt: duration.describe('When the spike starts, from the start of the load.'),
+    spikeDuration: duration.describe('How long the spike lasts.'),
+  })
+  .check((ctx) => {
+    const v = ctx.value;
+    if (v.spikeAt + v.spikeDuration > v.duration) {
+      ctx.issues.push({ code: 'custom', input: v, path: ['spikeDuration'], message: 'spikeAt + spikeDuration must not exceed duration' });
+    }
+  });
+
+export const burstLoadSchema = z.strictObject({
+  model: z.literal('burst'),
+  name: label,
+  requests: z.number().int().min(1).max(10_000_000).describe('Requests sent at once in each burst.'),
+  bursts: z.number().int().min(1).max(100_000).default(1).describe('How many bursts.'),
+  interval: duration.default(1000).describe('Time between the starts of two bursts.'),
+});
+
+export const concurrencyLoadSchema = z.strictObject({
+  model: z.literal('concurrency'),
+  name: label,
+  vus: z.number().int().min(1).max(100_000).describe('Virtual users; each sends its next request when its previous one ends (closed model).'),
+  duration,
+  thinkTime: duration.default(0).describe('Pause of each virtual user between a response and its next request.'),
+});
+
+/** Open models: the arrival schedule does not depend on the target's responses. */
+export const openLoadSchema = z.discriminatedUnion('model', [
+  constantLoadSchema,
+  rampLoadSchema,
+  stepLoadSchema,
+  spikeLoadSchema,
+  burstLoadSchema,
+]);
+
+export const phasesLoadSchema = z.strictObject({
+  model: z.literal('phases'),
+  name: label,
+  phases: z.array(openLoadSchema).min(1).describe('Open-model loads run one after another, each starting when the previous one ends.'),
+});
+
+export const loadSchema = z.discriminatedUnion('model', [
+  constantLoadSchema,
+  rampLoadSchema,
+  stepLoadSchema,
+  spikeLoadSchema,
+  burstLoadSchema,
+  concurrencyLoadSchema,
+  phasesLoadSchema,
+]);
+
+const httpUrl = z.string().refine(
+  (text) => {
+    try {
+      const url = new URL(text);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an absolute http:// or https:// URL' },
+);
+
+export const authSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none') }),
+  z.strictObject({
+    type: z.literal('key'),
+    setting: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable or app setting, not the key itself')
+      .describe('Name of the environment variable / app setting holding the key. The value is read at run time and never stored.'),
+    header: z.string().min(1).default('Authorization').describe('Header that carries the key.'),
+    scheme: z.string().default('Bearer').describe('Prefix before the key when the header is Authorization.'),
+  }),
+  z.strictObject({
+    type: z.literal('managedIdentity'),
+    scope: z.string().min(1).default('https://ml.azure.com/.default'),
+    clientId: z.string().optional().describe('Client id of a user-assigned identity; AZURE_CLIENT_ID otherwise.'),
+  }),
+]);
+
+export const targetSchema = z.strictObject({
+  url: httpUrl.describe('Scoring URL, e.g. https://<endpoint>.<region>.inference.ml.azure.com/score'),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('POST'),
+  deployment: z.string().min(1).optional().describe('Sends azureml-model-deployment: <deployment> to target one deployment.'),
+  auth: authSchema.default({ type: 'none' }),
+  headers: z.record(z.string(), z.string()).default({}).describe('Request headers; values may use {{uuid}}.'),
+  timeoutMs: z.number().int().min(1).max(600_000).default(30_000).describe('Whole-request timeout, from send to last byte.'),
+  connections: z.number().int().min(1).max(65_536).optional().describe('Connection limit per worker; default sized from maxInFlight.'),
+  maxResponseBytes: z.number().int().min(0).max(1_073_741_824).default(10 * 1024 * 1024).describe('Response bodies are read up to this size; larger ones fail with body_too_large.'),
+});
+
+export const payloadSchema = z
+  .strictObject({
+    body: z.unknown().optional().describe('JSON body sent with every request.'),
+    text: z.string().optional().describe('Raw text body sent with every request.'),
+    contentType: z.string().optional().describe('Content-Type; application/json for body, text/plain for text.'),
+  })
+  .check((ctx) => {
+    if (ctx.value.body !== undefined && ctx.value.text !== undefined) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, path: ['text'], message: 'give either body or text, not both' });
+    }
+  });
+
+export const thresholdsSchema = z.strictObject({
+  p50Ms: z.number().positive().optional(),
+  p90Ms: z.number().positive().optional(),
+  p95Ms: z.number().positive().optional(),
+  p99Ms: z.number().positive().optional(),
+  p999Ms: z.number().positive().optional(),
+  maxMs: z.number().positive().optional(),
+  meanMs: z.number().positive().optional(),
+  errorRate: z.number().min(0).max(1).optional().describe('Largest allowed share of requests that were not 2xx (429s included).'),
+  throttleRate: z.number().min(0).max(1).optional().describe('Largest allowed share of 429 responses.'),
+  minAchievedRps: z.number().nonnegative().optional().describe('Smallest allowed achieved send rate.'),
+});
+
+export const planSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit')
+    .default('plan'),
+  description: z.string().max(2000).optional(),
+  target: targetSchema,
+  payload: payloadSchema.default({}),
+  load: loadSchema,
+  workers: z.union([z.number().int().min(1).max(1000), z.literal('auto')]).default(1),
+  maxInFlight: z.number().int().min(1).max(1_000_000).default(1000).describe('Open model: past this many requests in flight (all workers together), arrivals are dropped and counted.'),
+  thresholds: thresholdsSchema.default({}),
+  tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+
+export type PlanInput = z.input<typeof planSchema>;
+export type Plan = z.output<typeof planSchema>;
+export type LoadSpec = Plan['load'];
+export type OpenLoadSpec = z.output<typeof openLoadSchema>;
+export type ConcurrencyLoadSpec = z.output<typeof concurrencyLoadSchema>;
+export type Thresholds = Plan['thresholds'];
+export type AuthSpec = Plan['target']['auth'];

@@ -1,0 +1,186 @@
+import { Aggregate, type Counts } from './aggregate.js';
+import type { SliceOutcome } from './execute-slice.js';
+import { createHistogram, percentilesMs, type PercentilesMs } from './histogram.js';
+import { pacerForLoad, peakRps } from './pacers/pacer-for-load.js';
+import type { Plan } from './plan.js';
+import { redactUrl } from './redact.js';
+import { evaluateThresholds, type ThresholdResult } from './thresholds.js';
+
+export type RunStatus = 'scheduled' | 'running' | 'passed' | 'failed' | 'partial' | 'error';
+
+export interface WorkerSummary {
+  worker: number;
+  planned: number;
+  sent: number;
+  achievedRate: number;
+  scheduleLagP99Ms: number;
+  /** Worst lateness of this worker's slices at start, ms. */
+  lateMs: number;
+}
+
+export interface DeploymentSummary {
+  completed: number;
+  ok: number;
+  errors: number;
+  throttled: number;
+  latencyMs: PercentilesMs;
+}
+
+/** The run summary (DESIGN §5): what `--json` prints and `summary.json` holds. */
+export interface RunSummary {
+  runId: string;
+  name: string;
+  status: RunStatus;
+  /** Why the status is not `passed`, in words. */
+  reasons: string[];
+  startedAt: string;
+  endedAt: string;
+  durationS: number;
+  target: { url: string; host: string; deployment?: string; model: string; peakRps: number };
+  requests: Counts;
+  rate: { target: number; achieved: number; throughput: number };
+  latencyMs: PercentilesMs;
+  serviceTimeMs: PercentilesMs;
+  scheduleLagMs: { p50: number; p99: number; max: number };
+  inFlightPeak: number;
+  errorRate: number;
+  throttleRate: number;
+  statusCodes: Record<string, number>;
+  errorsByCode: Record<string, number>;
+  thresholds: ThresholdResult[];
+  workers: WorkerSummary[];
+  byDeployment: Record<string, DeploymentSummary>;
+  slices: { expected: number; reported: number; missing: string[]; missed: string[]; failed: string[] };
+  tags: Record<string, string | number | boolean>;
+}
+
+export interface SummarizeOptions {
+  runId: string;
+  plan: Plan;
+  /** Outcomes of the slices that reported. */
+  slices: readonly SliceOutcome[];
+  /** Ids of slices that never reported (the run is then partial). */
+  missingSlices?: readonly string[];
+  originEpochMs: number;
+  /** Set when the run failed as a whole (status error). */
+  runError?: string;
+}
+
+/** Sent below this share of the plan means the generator under-delivered. */
+export const MIN_DELIVERED_SHARE = 0.99;
+
+/** Merges slices exactly and judges the run: thresholds, generator honesty, completeness. */
+export function summarizeRun(options: SummarizeOptions): { summary: RunSummary; aggregate: Aggregate } {
+  const { plan, slices } = options;
+  const aggregate = new Aggregate();
+  for (const slice of slices) aggregate.merge(slice.aggregate);
+  const c = aggregate.counts;
+  const pacer = pacerForLoad(plan.load);
+  const open = pacer.kind === 'open';
+  const requests: Counts = { ...c, planned: open ? c.planned + c.missed : c.sent };
+  if (open) {
+    // Slices that never reported still count in the plan.
+    const reportedPlanned = slices.reduce((sum, s) => sum + s.planned, 0);
+    const missingPlanned = (options.missingSlices?.length ?? 0) > 0 ? Math.max(0, pacer.totalHits - reportedPlanned) : 0;
+    requests.planned += missingPlanned;
+    requests.missed += missingPlanned;
+  }
+
+  const firstSentMs = aggregate.firstSentMs || options.originEpochMs;
+  const sendSpanS = Math.max(0.001, (aggregate.lastDoneMs - firstSentMs) / 1000);
+  const durationS = pacer.durationUs > 0 ? pacer.durationUs / 1e6 : sendSpanS;
+  const latencyMs = percentilesMs(aggregate.responseTime);
+  const lag = percentilesMs(aggregate.scheduleLag);
+  const errorRate = c.sent > 0 ? c.errors / c.sent : 0;
+  const throttleRate = c.sent > 0 ? c.throttled / c.sent : 0;
+  const rate = {
+    target: round(requests.planned / durationS),
+    achieved: round(c.sent / durationS),
+    throughput: round(c.ok / Math.max(durationS, sendSpanS)),
+  };
+  const thresholds = evaluateThresholds(plan.thresholds, { latencyMs, errorRate, throttleRate, achievedRps: rate.achieved });
+
+  const missing = [...(options.missingSlices ?? [])];
+  const missed = slices.filter((s) => s.status === 'missed').map((s) => s.sliceId);
+  const failed = slices.filter((s) => s.status === 'error').map((s) => s.sliceId);
+  const aborted = slices.some((s) => s.status === 'aborted');
+  const reasons: string[] = [];
+  let status: RunStatus = 'passed';
+  if (options.runError) reasons.push(options.runError);
+  for (const s of slices) if (s.status === 'error' && s.error) reasons.push(`slice ${s.sliceId}: ${s.error}`);
+  if (missing.length > 0) reasons.push(`${missing.length} slice(s) never reported: ${missing.join(', ')}`);
+  if (missed.length > 0) reasons.push(`${missed.length} slice(s) started after their window ended: ${missed.join(', ')}`);
+  if (aborted) reasons.push('the run was stopped before the end of its schedule');
+  if (options.runError || (slices.length > 0 && failed.length === slices.length) || slices.length === 0) status = 'error';
+  else if (missing.length > 0 || missed.length > 0 || failed.length > 0 || aborted) status = 'partial';
+  if (status === 'passed') {
+    if (open && c.sent < MIN_DELIVERED_SHARE * requests.planned) {
+      reasons.push(`the generator under-delivered: sent ${c.sent} of ${requests.planned} planned (${pct(c.sent / Math.max(1, requests.planned))}, needs ≥ 99%)`);
+    }
+    if (c.dropped > 0) reasons.push(`${c.dropped} arrival(s) dropped at the in-flight cap (maxInFlight ${plan.maxInFlight})`);
+    if (c.missed > 0) reasons.push(`${c.missed} planned request(s) missed by slices that started late`);
+    for (const t of thresholds) if (!t.passed) reasons.push(`threshold ${t.metric} ${t.metric === 'minAchievedRps' ? '≥' : '≤'} ${t.limit} not met: ${round(t.actual)}`);
+    if (reasons.length > 0) status = 'failed';
+  }
+
+  const url = new URL(plan.target.url);
+  const summary: RunSummary = {
+    runId: options.runId,
+    name: plan.name,
+    status,
+    reasons,
+    startedAt: new Date(options.originEpochMs).toISOString(),
+    endedAt: new Date(Math.max(aggregate.lastDoneMs, options.originEpochMs + durationS * 1000)).toISOString(),
+    durationS: round(durationS),
+    target: { url: redactUrl(plan.target.url), host: url.host, deployment: plan.target.deployment, model: plan.load.model, peakRps: peakRps(plan.load) },
+    requests,
+    rate,
+    latencyMs,
+    serviceTimeMs: percentilesMs(aggregate.serviceTime),
+    scheduleLagMs: { p50: lag.p50, p99: lag.p99, max: lag.max },
+    inFlightPeak: aggregate.inFlightPeak,
+    errorRate: round(errorRate, 6),
+    throttleRate: round(throttleRate, 6),
+    statusCodes: aggregate.statusCodes,
+    errorsByCode: aggregate.errorsByCode,
+    thresholds,
+    workers: workerSummaries(slices, durationS),
+    byDeployment: Object.fromEntries(
+      [...aggregate.byDeployment].map(([name, d]) => [name, { completed: d.completed, ok: d.ok, errors: d.errors, throttled: d.throttled, latencyMs: percentilesMs(d.responseTime) }]),
+    ),
+    slices: { expected: slices.length + missing.length, reported: slices.length, missing, missed, failed },
+    tags: plan.tags,
+  };
+  return { summary, aggregate };
+}
+
+function workerSummaries(slices: readonly SliceOutcome[], durationS: number): WorkerSummary[] {
+  const byWorker = new Map<number, { planned: number; sent: number; lateMs: number; lag: ReturnType<typeof createHistogram> }>();
+  for (const s of slices) {
+    let w = byWorker.get(s.worker);
+    if (!w) byWorker.set(s.worker, (w = { planned: 0, sent: 0, lateMs: 0, lag: createHistogram() }));
+    w.planned += s.planned;
+    w.sent += s.sent;
+    w.lateMs = Math.max(w.lateMs, s.lateMs);
+    w.lag.add(s.aggregate.scheduleLag);
+  }
+  return [...byWorker]
+    .sort(([a], [b]) => a - b)
+    .map(([worker, w]) => ({
+      worker,
+      planned: w.planned,
+      sent: w.sent,
+      achievedRate: round(w.sent / durationS),
+      scheduleLagP99Ms: percentilesMs(w.lag).p99,
+      lateMs: round(w.lateMs),
+    }));
+}
+
+export function round(value: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+function pct(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}

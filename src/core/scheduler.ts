@@ -1,0 +1,241 @@
+import type { Exchange, HttpClient } from './http-client.js';
+import type { MonotonicClock } from './monotonic-clock.js';
+import { firstHitAtOrAfter, type ClosedPacer, type OpenPacer, type Pacer } from './pacers/pacer.js';
+import type { SliceRecorder } from './slice-recorder.js';
+
+export interface ScheduleOptions {
+  pacer: Pacer;
+  /** This worker's number and how many share the load: worker i sends hits n ≡ i (mod workers). */
+  worker: number;
+  workers: number;
+  /** The part of the load this slice runs, µs from the load's start (default: all of it). */
+  fromUs?: number;
+  toUs?: number;
+  /** Monotonic µs of the load's start (pacer time 0); the same instant for every worker. */
+  originUs: number;
+  /** This worker's in-flight cap; arrivals past it are dropped and counted (open model). */
+  maxInFlight: number;
+  /** A slice that starts later than this past its window's start misses the hits before its start. */
+  lateToleranceUs?: number;
+  recorder: SliceRecorder;
+  clock: MonotonicClock;
+  abortSignal?: AbortSignal;
+}
+
+export interface ScheduleOutcome {
+  /** How late the slice started past its window's start, ms (0 when on time). */
+  lateMs: number;
+  /** Hits of this slice that were never sent because it started late. */
+  missed: number;
+  /** Stopped by the abort signal before its schedule ended. */
+  aborted: boolean;
+}
+
+/** Sends at most this many due hits per wake before yielding to I/O, so responses keep being read. */
+const MAX_SENDS_PER_WAKE = 2048;
+/** Waits longer than this sleep on a timer (waking ~1 ms early); shorter ones poll with setImmediate. */
+const TIMER_THRESHOLD_US = 2000;
+
+/**
+ * Runs a pacer's schedule against an HTTP client (DESIGN §4).
+ *
+ * Open model: every hit's due time comes from the pacer, measured from one absolute origin on the
+ * monotonic clock. On each wake the scheduler sends every hit already due, stamping each with its
+ * intended time, so latency is measured from when the request should have gone out (no coordinated
+ * omission), service time from when it did, and the difference is recorded as schedule lag.
+ *
+ * Falling behind: when the event loop wakes late (a GC pause, a busy CPU), the hits that came due
+ * meanwhile are all sent at once — the schedule is never shifted, and their lateness shows in
+ * schedule lag and in response time. When `maxInFlight` requests are already outstanding, a due hit is
+ * dropped and counted, not queued: the generator never waits for the target. A run that dropped
+ * anything, or sent under 99% of its plan, is not `passed`.
+ *
+ * Closed model: each virtual user sends again when its previous request ends (plus think time).
+ */
+export class Scheduler {
+  private client: HttpClient | null = null;
+  private wakeResolve: (() => void) | null = null;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private drainResolve: (() => void) | null = null;
+  private readonly onWake = () => this.wake();
+  // Closed model: virtual users waiting for their next due time, in due order (think time is constant).
+  private readyDueUs: number[] = [];
+  private readyVu: number[] = [];
+  private readyHead = 0;
+  private closedPacer: ClosedPacer | null = null;
+  private closedEndUs = 0;
+
+  constructor(private readonly options: ScheduleOptions) {}
+
+  /** Runs the schedule to its end, then waits for every request in flight to finish. */
+  async run(client: HttpClient): Promise<ScheduleOutcome> {
+    this.client = client;
+    const abort = this.options.abortSignal;
+    abort?.addEventListener('abort', this.onWake, { once: true });
+    try {
+      const outcome =
+        this.options.pacer.kind === 'open' ? await this.runOpen(this.options.pacer) : await this.runClosed(this.options.pacer);
+      await this.drain();
+      return outcome;
+    } finally {
+      abort?.removeEventListener('abort', this.onWake);
+      this.clearWakeTimer();
+    }
+  }
+
+  /** The client's completion callback. */
+  onDone(exchange: Exchange): void {
+    this.options.recorder.done(exchange);
+    if (this.closedPacer !== null) {
+      const next = this.closedPacer.nextDueUs(exchange.endUs - this.options.originUs);
+      if (next < this.closedEndUs) {
+        this.readyDueUs.push(next);
+        this.readyVu.push(exchange.tag);
+        this.wake();
+      }
+    }
+    if (this.drainResolve !== null && this.options.recorder.inFlight === 0) this.drainResolve();
+  }
+
+  private async runOpen(pacer: OpenPacer): Promise<ScheduleOutcome> {
+    const { worker, workers, originUs, recorder, clock, maxInFlight } = this.options;
+    const client = this.client!;
+    const fromUs = this.options.fromUs ?? 0;
+    const toUs = Math.min(this.options.toUs ?? Infinity, Number.MAX_VALUE);
+    const end = toUs >= pacer.durationUs ? pacer.totalHits : firstHitAtOrAfter(pacer, toUs);
+    let n = alignTo(firstHitAtOrAfter(pacer, fromUs), worker, workers);
+
+    await this.sleepUntil(originUs + fromUs);
+    const startRelUs = clock.nowUs() - originUs;
+    const lateUs = Math.max(0, startRelUs - fromUs);
+    let missed = 0;
+    if (lateUs > (this.options.lateToleranceUs ?? 1_000_000)) {
+      const firstOnTime = alignTo(Math.min(end, firstHitAtOrAfter(pacer, startRelUs)), worker, workers);
+      missed = countAligned(n, firstOnTime, workers);
+      recorder.missed(missed);
+      n = firstOnTime;
+    }
+
+    while (n < end) {
+      if (this.options.abortSignal?.aborted) return { lateMs: lateUs / 1000, missed, aborted: true };
+      const due = originUs + pacer.dueUs(n);
+      let now = clock.nowUs();
+      if (due > now) {
+        await this.sleepUntil(due);
+        continue;
+      }
+      let sends = 0;
+      let dueUs = due;
+      do {
+        recorder.planned(dueUs);
+        if (recorder.inFlight >= maxInFlight) {
+          recorder.dropped(dueUs);
+        } else {
+          recorder.sent(dueUs, now);
+          client.send(n, dueUs, now, 0);
+        }
+        n += workers;
+        if (n >= end || ++sends >= MAX_SENDS_PER_WAKE) break;
+        dueUs = originUs + pacer.dueUs(n);
+        if (dueUs > now) now = clock.nowUs();
+      } while (dueUs <= now);
+      if (sends >= MAX_SENDS_PER_WAKE) await this.yieldToIo();
+    }
+    return { lateMs: lateUs / 1000, missed, aborted: false };
+  }
+
+  private async runClosed(pacer: ClosedPacer): Promise<ScheduleOutcome> {
+    const { worker, workers, originUs, recorder, clock } = this.options;
+    const client = this.client!;
+    const fromUs = this.options.fromUs ?? 0;
+    this.closedPacer = pacer;
+    this.closedEndUs = Math.min(this.options.toUs ?? Infinity, pacer.durationUs);
+    const vus = Math.floor(pacer.vus / workers) + (worker < pacer.vus % workers ? 1 : 0);
+    for (let vu = 0; vu < vus; vu++) {
+      this.readyDueUs.push(fromUs);
+      this.readyVu.push(vu);
+    }
+    await this.sleepUntil(originUs + fromUs);
+    const lateUs = Math.max(0, clock.nowUs() - originUs - fromUs);
+    let count = 0;
+    while (this.readyHead < this.readyDueUs.length || recorder.inFlight > 0) {
+      if (this.options.abortSignal?.aborted) return { lateMs: lateUs / 1000, missed: 0, aborted: true };
+      const now = clock.nowUs();
+      while (this.readyHead < this.readyDueUs.length && originUs + this.readyDueUs[this.readyHead] <= now) {
+        const dueUs = originUs + this.readyDueUs[this.readyHead];
+        const vu = this.readyVu[this.readyHead];
+        this.readyHead++;
+        recorder.planned(dueUs);
+        recorder.sent(dueUs, now);
+        client.send(count * workers + worker, dueUs, now, vu);
+        count++;
+      }
+      this.compactReadyQueue();
+      if (this.readyHead < this.readyDueUs.length) await this.sleepUntil(originUs + this.readyDueUs[this.readyHead]);
+      else if (recorder.inFlight > 0) await this.sleepUntil(Infinity);
+    }
+    return { lateMs: lateUs / 1000, missed: 0, aborted: false };
+  }
+
+  private drain(): Promise<void> {
+    if (this.options.recorder.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drainResolve = () => {
+        this.drainResolve = null;
+        resolve();
+      };
+    });
+  }
+
+  /** Resolves at `targetUs` (monotonic), or earlier when woken. */
+  private sleepUntil(targetUs: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeResolve = resolve;
+      if (this.options.abortSignal?.aborted) return this.wake();
+      if (targetUs === Infinity) return;
+      const waitUs = targetUs - this.options.clock.nowUs();
+      if (waitUs <= 0) return this.wake();
+      if (waitUs > TIMER_THRESHOLD_US) this.wakeTimer = setTimeout(this.onWake, (waitUs - 1000) / 1000);
+      else setImmediate(this.onWake);
+    });
+  }
+
+  private yieldToIo(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeResolve = resolve;
+      setImmediate(this.onWake);
+    });
+  }
+
+  private wake(): void {
+    this.clearWakeTimer();
+    const resolve = this.wakeResolve;
+    this.wakeResolve = null;
+    resolve?.();
+  }
+
+  private clearWakeTimer(): void {
+    if (this.wakeTimer !== null) {
+      clearTimeout(this.wakeTimer);
+      this.wakeTimer = null;
+    }
+  }
+
+  private compactReadyQueue(): void {
+    if (this.readyHead > 4096 && this.readyHead * 2 > this.readyDueUs.length) {
+      this.readyDueUs = this.readyDueUs.slice(this.readyHead);
+      this.readyVu = this.readyVu.slice(this.readyHead);
+      this.readyHead = 0;
+    }
+  }
+}
+
+/** The smallest m ≥ n with m ≡ worker (mod workers). */
+function alignTo(n: number, worker: number, workers: number): number {
+  return n + ((((worker - n) % workers) + workers) % workers);
+}
+
+/** How many m in [from, to) step by `workers` from an aligned `from`. */
+function countAligned(from: number, to: number, workers: number): number {
+  return to > from ? Math.ceil((to - from) / workers) : 0;
+}

@@ -1,0 +1,138 @@
+import { Aggregate, type WindowAggregate } from './aggregate.js';
+import type { Exchange } from './http-client.js';
+import type { RawSampleWriter } from './ports/raw-sample-writer.js';
+import { csvSafe } from './raw-sample-csv.js';
+
+const STATUS_KEYS: string[] = Array.from({ length: 600 }, (_, i) => String(i));
+const ROWS_PER_APPEND = 512;
+
+/**
+ * Records one slice as it runs: HDR histograms (integer µs), counts, per-second windows and the raw
+ * CSV stream. On the hot path: no allocation per request beyond the CSV row text.
+ */
+export class SliceRecorder {
+  readonly aggregate = new Aggregate();
+  private readonly originUnixUs: number;
+  private readonly originEpochSecond: number;
+  private cachedSecond = -1;
+  private cachedWindow: WindowAggregate | null = null;
+  private rows = '';
+  private rowCount = 0;
+  inFlight = 0;
+
+  /**
+   * Times given to the recorder are monotonic µs (MonotonicClock.nowUs); `unixUsAtMonotonicZero`
+   * turns them into wall-clock time for windows and raw rows.
+   * @param worker the worker number written in each raw row
+   */
+  constructor(
+    unixUsAtMonotonicZero: number,
+    private readonly worker: number,
+    private readonly raw: RawSampleWriter | null,
+  ) {
+    this.originUnixUs = Math.round(unixUsAtMonotonicZero);
+    this.originEpochSecond = unixUsAtMonotonicZero / 1e6;
+  }
+
+  /** A hit came due (sent or dropped). */
+  planned(intendedUs: number): void {
+    this.aggregate.counts.planned++;
+    this.windowAt(intendedUs).planned++;
+  }
+
+  dropped(intendedUs: number): void {
+    this.aggregate.counts.dropped++;
+    this.windowAt(intendedUs).dropped++;
+  }
+
+  /** Hits of this slice that never ran (the slice started too late for them). */
+  missed(count: number): void {
+    this.aggregate.counts.missed += count;
+  }
+
+  sent(intendedUs: number, sentUs: number): void {
+    const a = this.aggregate;
+    a.counts.sent++;
+    const lagUs = sentUs - intendedUs;
+    a.scheduleLag.recordValue(lagUs > 0 ? Math.round(lagUs) : 0);
+    const inFlight = ++this.inFlight;
+    if (inFlight > a.inFlightPeak) a.inFlightPeak = inFlight;
+    const w = this.windowAt(sentUs);
+    w.sent++;
+    if (inFlight > w.inFlightPeak) w.inFlightPeak = inFlight;
+    if (a.firstSentMs === 0) a.firstSentMs = (this.originUnixUs + sentUs) / 1000;
+  }
+
+  done(e: Exchange): void {
+    this.inFlight--;
+    const a = this.aggregate;
+    const c = a.counts;
+    const latencyUs = Math.max(0, Math.round(e.endUs - e.intendedUs));
+    const serviceUs = Math.max(0, Math.round(e.endUs - e.sentUs));
+    a.responseTime.recordValue(latencyUs);
+    a.serviceTime.recordValue(serviceUs);
+    const w = this.windowAt(e.endUs);
+    w.responseTime.recordValue(latencyUs);
+    const status = e.status;
+    const failed = e.errorCode !== '';
+    if (status > 0) {
+      c.completed++;
+      w.completed++;
+      const key = status < 600 ? STATUS_KEYS[status] : String(status);
+      a.statusCodes[key] = (a.statusCodes[key] ?? 0) + 1;
+      w.statusCodes[key] = (w.statusCodes[key] ?? 0) + 1;
+    }
+    if (failed) {
+      a.errorsByCode[e.errorCode] = (a.errorsByCode[e.errorCode] ?? 0) + 1;
+      w.errorsByCode[e.errorCode] = (w.errorsByCode[e.errorCode] ?? 0) + 1;
+    }
+    const ok = !failed && status >= 200 && status < 300;
+    if (ok) {
+      c.ok++;
+      w.ok++;
+    } else {
+      c.errors++;
+      w.errors++;
+      if (status === 429) {
+        c.throttled++;
+        w.throttled++;
+      }
+    }
+    if (e.deployment !== '') {
+      const d = a.deployment(e.deployment);
+      d.completed++;
+      d.responseTime.recordValue(latencyUs);
+      if (ok) d.ok++;
+      else {
+        d.errors++;
+        if (status === 429) d.throttled++;
+      }
+    }
+    const doneMs = (this.originUnixUs + e.endUs) / 1000;
+    if (doneMs > a.lastDoneMs) a.lastDoneMs = doneMs;
+    if (this.raw !== null) {
+      this.rows +=
+        `${this.originUnixUs + Math.round(e.intendedUs)},${this.originUnixUs + Math.round(e.sentUs)},${latencyUs},${serviceUs},` +
+        `${status},${e.errorCode},${e.bytesIn},${e.bytesOut},${this.worker},${e.deployment === '' ? '' : csvSafe(e.deployment)}\n`;
+      if (++this.rowCount >= ROWS_PER_APPEND) this.flushRows();
+    }
+  }
+
+  /** Hands buffered rows to the raw writer. */
+  flushRows(): void {
+    if (this.raw !== null && this.rows !== '') {
+      this.raw.append(this.rows);
+      this.rows = '';
+      this.rowCount = 0;
+    }
+  }
+
+  private windowAt(us: number): WindowAggregate {
+    const second = Math.floor(this.originEpochSecond + us / 1e6);
+    if (second !== this.cachedSecond) {
+      this.cachedSecond = second;
+      this.cachedWindow = this.aggregate.window(second);
+    }
+    return this.cachedWindow!;
+  }
+}
