@@ -53,7 +53,8 @@ export function percentilesMs(histogram: Histogram): PercentilesMs {
     p95: at(95),
     p99: at(99),
     p999: at(99.9),
-    max: round3(histogram.maxValue / 1000),
+    // The bucket value, like every percentile: identical whether read before or after merging.
+    max: at(100),
     mean: round3(histogram.mean / 1000),
   };
 }

@@ -91,8 +91,9 @@ export class Scheduler {
       if (next < this.closedEndUs) {
         this.readyDueUs.push(next);
         this.readyVu.push(exchange.tag);
-        this.wake();
       }
+      // Wake the loop either way: it also ends when the last virtual user retires.
+      this.wake();
     }
     if (this.drainResolve !== null && this.options.recorder.inFlight === 0) this.drainResolve();
   }

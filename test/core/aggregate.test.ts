@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { Aggregate, AggregateDecodeError } from '../../src/core/aggregate.js';
+import { createHistogram, percentilesMs } from '../../src/core/histogram.js';
+import type { Exchange } from '../../src/core/http-client.js';
+import { SliceRecorder } from '../../src/core/slice-recorder.js';
+
+/** A seeded generator so the samples are the same on every run. */
+function lcg(seed: number) {
+  let state = seed >>> 0;
+  return () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+function exchange(fields: Partial<Exchange>): Exchange {
+  return { status: 200, errorCode: '', bytesIn: 10, bytesOut: 5, deployment: '', seq: 0, tag: 0, ...fields } as Exchange;
+}
+
+/** Records `count` requests with long-tailed latencies into a recorder of worker `worker`. */
+function recordSome(worker: number, count: number, random: () => number, all: number[]): Aggregate {
+  const recorder = new SliceRecorder(1_700_000_000_000_000, worker, null);
+  for (let i = 0; i < count; i++) {
+    const intendedUs = i * 1000 + worker * 7;
+    const sentUs = intendedUs + Math.floor(random() * 200);
+    const latencyUs = Math.floor(200 + (random() < 0.02 ? random() * 2_000_000 : random() * 50_000));
+    recorder.planned(intendedUs);
+    recorder.sent(intendedUs, sentUs);
+    const status = random() < 0.05 ? 429 : 200;
+    recorder.done(exchange({ intendedUs, sentUs, endUs: intendedUs + latencyUs, status, deployment: random() < 0.5 ? 'blue' : 'green' }));
+    all.push(latencyUs);
+  }
+  return recorder.aggregate;
+}
+
+describe('merging slice aggregates', () => {
+  it('is exact: the merged histogram equals one built from every sample', () => {
+    const random = lcg(42);
+    const all: number[] = [];
+    const slices = [0, 1, 2, 3].map((w) => recordSome(w, 2500 + w * 100, random, all));
+    // Through JSON, as slices travel between instances.
+    const merged = new Aggregate();
+    for (const slice of slices) merged.merge(Aggregate.fromJSON(JSON.parse(JSON.stringify(slice.toJSON()))));
+
+    const reference = createHistogram();
+    for (const v of all) reference.recordValue(v);
+    expect(merged.responseTime.totalCount).toBe(all.length);
+    for (const p of [50, 90, 95, 99, 99.9, 99.99, 100]) {
+      expect(merged.responseTime.getValueAtPercentile(p), `p${p}`).toBe(reference.getValueAtPercentile(p));
+    }
+    expect(percentilesMs(merged.responseTime)).toEqual(percentilesMs(reference));
+    expect(merged.counts.sent).toBe(all.length);
+    expect(merged.counts.ok + merged.counts.errors).toBe(all.length);
+    expect(merged.counts.throttled).toBe(merged.statusCodes['429']);
+    const windowTotal = [...merged.windows.values()].reduce((sum, w) => sum + w.responseTime.totalCount, 0);
+    expect(windowTotal).toBe(all.length);
+    const blue = merged.byDeployment.get('blue')!;
+    const green = merged.byDeployment.get('green')!;
+    expect(blue.completed + green.completed).toBe(all.length);
+  });
+
+  it('counts failures by stable code and keeps 429 apart from other errors', () => {
+    const recorder = new SliceRecorder(0, 0, null);
+    const cases: Partial<Exchange>[] = [
+      { status: 200 },
+      { status: 429 },
+      { status: 408 },
+      { status: 424 },
+      { status: 0, errorCode: 'timeout' },
+      { status: 200, errorCode: 'body_too_large' },
+    ];
+    cases.forEach((c, i) => {
+      recorder.planned(i);
+      recorder.sent(i, i);
+      recorder.done(exchange({ intendedUs: i, sentUs: i, endUs: i + 100, ...c }));
+    });
+    const a = recorder.aggregate;
+    expect(a.counts).toMatchObject({ sent: 6, completed: 5, ok: 1, errors: 5, throttled: 1 });
+    expect(a.statusCodes).toEqual({ '200': 2, '429': 1, '408': 1, '424': 1 });
+    expect(a.errorsByCode).toEqual({ timeout: 1, body_too_large: 1 });
+    expect(recorder.inFlight).toBe(0);
+  });
+
+  it('refuses a corrupted aggregate with a clear error instead of crashing later', () => {
+    const good = recordSome(0, 10, lcg(1), []).toJSON();
+    expect(() => Aggregate.fromJSON({ ...good, responseTime: 'not-a-histogram' })).toThrow(AggregateDecodeError);
+    expect(() => Aggregate.fromJSON({ ...good, counts: { ...good.counts, sent: -1 } })).toThrow(/counts\.sent/);
+    expect(() => Aggregate.fromJSON(null)).toThrow(AggregateDecodeError);
+  });
+});

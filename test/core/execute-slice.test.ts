@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { executeSlice, type SliceOutcome } from '../../src/core/execute-slice.js';
+import { planSchema, type Plan } from '../../src/core/plan.js';
+import { summarizeRun } from '../../src/core/run-summary.js';
+import { planSlices } from '../../src/core/slice.js';
+import { MemoryRawWriter } from '../helpers/memory-raw-writer.js';
+import { okHandler, startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
+
+let server: LoopbackServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+function plan(url: string, load: unknown, extra: Record<string, unknown> = {}): Plan {
+  return planSchema.parse({ name: 't', target: { url, timeoutMs: 5000 }, payload: { body: { input_data: [[1]] } }, load, ...extra });
+}
+
+/** Runs every slice of a plan at once in this thread, starting `leadMs` from now. */
+async function runAll(p: Plan, workers: number, options: { maxSliceMs?: number; leadMs?: number } = {}) {
+  const origin = Date.now() + (options.leadMs ?? 50);
+  const slices = planSlices('run', p, workers, origin, options.maxSliceMs);
+  const writers = slices.map(() => new MemoryRawWriter());
+  const outcomes = await Promise.all(slices.map((s, i) => executeSlice(s, p, { rawWriter: writers[i] })));
+  return { outcomes, writers, origin, ...summarizeRun({ runId: 'run', plan: p, slices: outcomes, originEpochMs: origin }) };
+}
+
+describe('executeSlice against loopback servers', () => {
+  it('delivers a constant rate within 1%, every planned request, on schedule', async () => {
+    server = await startLoopbackServer(okHandler);
+    const { summary, writers, origin } = await runAll(plan(`${server.url}/score`, { model: 'constant', rps: 200, duration: '5s' }), 1);
+    expect(summary.requests).toMatchObject({ planned: 1000, sent: 1000, ok: 1000, dropped: 0, missed: 0 });
+    expect(server.count).toBe(1000);
+    const sent = writers[0].samples().map((s) => s.sentUnixUs).sort((a, b) => a - b);
+    expect(sent).toHaveLength(1000);
+    // Hit n is due at origin + 5 ms·n: the sends span 999 intervals of 5 ms.
+    const spanS = (sent[999] - sent[0]) / 1e6;
+    expect(Math.abs(spanS - 4.995) / 4.995).toBeLessThan(0.01);
+    expect(Math.abs(sent[0] / 1000 - origin)).toBeLessThan(20);
+    expect(summary.rate.achieved).toBeCloseTo(200, 0);
+    expect(summary.status).toBe('passed');
+  });
+
+  it('shows a server freeze in p99, because latency runs from the intended send time', async () => {
+    // 100 rps for 4 s; the server answers nothing between 1.0 s and 2.0 s, then releases everything.
+    const freezeFromMs = 1000;
+    const freezeToMs = 2000;
+    let startedAt = 0;
+    const held: (() => void)[] = [];
+    server = await startLoopbackServer((_req, res) => {
+      const t = Date.now() - startedAt;
+      if (t >= freezeFromMs && t < freezeToMs) held.push(() => res.end('{}'));
+      else res.end('{}');
+    });
+    const release = setTimeout(() => held.splice(0).forEach((answer) => answer()), 0);
+    const p = plan(`${server.url}/score`, { model: 'constant', rps: 100, duration: '4s' });
+    const origin = Date.now() + 100;
+    startedAt = origin;
+    clearTimeout(release);
+    const releaseAt = setTimeout(() => held.splice(0).forEach((answer) => answer()), origin + freezeToMs - Date.now());
+    const [slice] = planSlices('run', p, 1, origin);
+    const outcome = await executeSlice(slice, p);
+    clearTimeout(releaseAt);
+    const { summary } = summarizeRun({ runId: 'run', plan: p, slices: [outcome], originEpochMs: origin });
+    expect(summary.requests.ok).toBe(400);
+    // A quarter of the requests waited up to the whole second: p99 is close to the freeze's length…
+    expect(summary.latencyMs.p99).toBeGreaterThan(900);
+    expect(summary.latencyMs.p99).toBeLessThan(1150);
+    // …while the median request saw a fast server.
+    expect(summary.latencyMs.p50).toBeLessThan(50);
+    expect(summary.latencyMs.p90).toBeGreaterThan(400);
+  });
+
+  it('drops and counts arrivals past maxInFlight instead of queueing them, and does not pass', async () => {
+    server = await startLoopbackServer((_req, res) => setTimeout(() => res.end('{}'), 400));
+    const { summary } = await runAll(plan(`${server.url}/score`, { model: 'constant', rps: 100, duration: '2s' }, { maxInFlight: 10 }), 1);
+    expect(summary.requests.planned).toBe(200);
+    expect(summary.requests.sent + summary.requests.dropped).toBe(200);
+    expect(summary.requests.dropped).toBeGreaterThan(100);
+    expect(summary.inFlightPeak).toBe(10);
+    expect(summary.status).toBe('failed');
+    expect(summary.reasons.join(' ')).toMatch(/dropped at the in-flight cap/);
+  });
+
+  it('splits the load over workers (interleaved, not multiplied) and merges exactly', async () => {
+    server = await startLoopbackServer(okHandler);
+    const { summary, outcomes, writers } = await runAll(plan(`${server.url}/score`, { model: 'ramp', startRps: 20, stages: [{ rps: 120, duration: '3s' }] }), 3);
+    expect(summary.requests.planned).toBe(210);
+    expect(summary.requests.sent).toBe(210);
+    expect(server.count).toBe(210);
+    expect(outcomes.map((o) => o.sent)).toEqual([70, 70, 70]);
+    expect(summary.workers.map((w) => w.planned)).toEqual([70, 70, 70]);
+    const rows = writers.flatMap((w) => w.samples());
+    expect(rows).toHaveLength(210);
+    expect(new Set(rows.map((r) => r.worker))).toEqual(new Set([0, 1, 2]));
+  });
+
+  it('cuts a load into time windows whose counts add up exactly', async () => {
+    server = await startLoopbackServer(okHandler);
+    const p = plan(`${server.url}/score`, { model: 'constant', rps: 50, duration: '3s' });
+    const { summary, outcomes } = await runAll(p, 2, { maxSliceMs: 1000 });
+    expect(outcomes).toHaveLength(6);
+    expect(outcomes.map((o) => o.planned)).toEqual([25, 25, 25, 25, 25, 25]);
+    expect(summary.requests).toMatchObject({ planned: 150, sent: 150, ok: 150, missed: 0 });
+  });
+
+  it('records a slice that arrives after its window as missed, and never runs it late', async () => {
+    server = await startLoopbackServer(okHandler);
+    const p = plan(`${server.url}/score`, { model: 'constant', rps: 20, duration: '1s' });
+    const [slice] = planSlices('run', p, 1, Date.now() - 5000);
+    const outcome: SliceOutcome = await executeSlice(slice, p);
+    expect(outcome.status).toBe('missed');
+    expect(outcome.missed).toBe(20);
+    expect(server.count).toBe(0);
+    const { summary } = summarizeRun({ runId: 'run', plan: p, slices: [outcome], originEpochMs: Date.now() - 5000 });
+    expect(summary.status).toBe('partial');
+  });
+
+  it('a slice that starts late runs the rest of its window and says how late', async () => {
+    server = await startLoopbackServer(okHandler);
+    const p = plan(`${server.url}/score`, { model: 'constant', rps: 20, duration: '3s' });
+    const [slice] = planSlices('run', p, 1, Date.now() - 1500);
+    const outcome = await executeSlice(slice, p);
+    expect(outcome.status).toBe('done');
+    expect(outcome.lateMs).toBeGreaterThan(1400);
+    expect(outcome.missed).toBeGreaterThanOrEqual(29);
+    expect(outcome.missed + outcome.sent).toBe(60);
+  });
+
+  it('runs the closed model: N virtual users, each with one request in flight', async () => {
+    server = await startLoopbackServer((_req, res) => setTimeout(() => res.end('{}'), 50));
+    const { summary } = await runAll(plan(`${server.url}/score`, { model: 'concurrency', vus: 4, duration: '2s' }), 2);
+    expect(summary.inFlightPeak).toBeLessThanOrEqual(4);
+    // 4 users × 2 s ÷ ~52 ms per request.
+    expect(summary.requests.sent).toBeGreaterThan(120);
+    expect(summary.requests.sent).toBeLessThan(165);
+    expect(summary.requests.ok).toBe(summary.requests.sent);
+  });
+
+  it('classifies a target slower than the timeout as timeout, and the run goes on', async () => {
+    server = await startLoopbackServer((req, res, seq) => (seq % 2 === 0 ? setTimeout(() => res.end('{}'), 2000) : res.end('{}')));
+    const p = planSchema.parse({ target: { url: `${server.url}/score`, timeoutMs: 200 }, load: { model: 'constant', rps: 20, duration: '1s' } });
+    const { summary } = await runAll(p, 1);
+    expect(summary.requests.sent).toBe(20);
+    expect(summary.errorsByCode.timeout).toBe(10);
+    expect(summary.requests.ok).toBe(10);
+    expect(summary.latencyMs.max).toBeGreaterThanOrEqual(200);
+    expect(summary.latencyMs.max).toBeLessThan(400);
+  });
+});
