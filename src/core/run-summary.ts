@@ -118,6 +118,7 @@ export function summarizeRun(options: SummarizeOptions): { summary: RunSummary; 
       reasons.push(`the generator under-delivered: sent ${c.sent} of ${requests.planned} planned (${pct(c.sent / Math.max(1, requests.planned))}, needs ≥ 99%)`);
     }
     if (c.dropped > 0) reasons.push(`${c.dropped} arrival(s) dropped at the in-flight cap (maxInFlight ${plan.maxInFlight})`);
+    if (c.sent > 0 && c.ok === 0) reasons.push(`no request succeeded (${c.sent} sent)`);
     if (c.missed > 0) reasons.push(`${c.missed} planned request(s) missed by slices that started late`);
     for (const t of thresholds) if (!t.passed) reasons.push(`threshold ${t.metric} ${t.metric === 'minAchievedRps' ? '≥' : '≤'} ${t.limit} not met: ${round(t.actual)}`);
     if (reasons.length > 0) status = 'failed';
