@@ -48,6 +48,27 @@ export class WindowAggregate {
   }
 }
 
+/** Token-stream figures (SSE responses): time to first token, gaps between chunks, time per output token. */
+export class StreamingAggregate {
+  /** Streamed responses that produced content. */
+  requests = 0;
+  outputTokens = 0;
+  /** Responses whose token count came from the server's `usage` (the rest count content chunks). */
+  usageReported = 0;
+  ttft: Histogram = createHistogram();
+  interToken: Histogram = createHistogram();
+  tpot: Histogram = createHistogram();
+
+  merge(other: StreamingAggregate): void {
+    this.requests += other.requests;
+    this.outputTokens += other.outputTokens;
+    this.usageReported += other.usageReported;
+    this.ttft.add(other.ttft);
+    this.interToken.add(other.interToken);
+    this.tpot.add(other.tpot);
+  }
+}
+
 export interface DeploymentAggregate {
   completed: number;
   ok: number;
@@ -65,6 +86,7 @@ export class Aggregate {
   scheduleLag: Histogram = createHistogram();
   windows = new Map<number, WindowAggregate>();
   byDeployment = new Map<string, DeploymentAggregate>();
+  streaming: StreamingAggregate | null = null;
   inFlightPeak = 0;
   /** Epoch ms of the first send and of the last finished request (0 when none). */
   firstSentMs = 0;
@@ -119,6 +141,7 @@ export class Aggregate {
       mine.throttled += d.throttled;
       mine.responseTime.add(d.responseTime);
     }
+    if (other.streaming !== null) (this.streaming ??= new StreamingAggregate()).merge(other.streaming);
     this.inFlightPeak = Math.max(this.inFlightPeak, other.inFlightPeak, ...[...this.windows.values()].map((w) => w.inFlightPeak));
     if (other.firstSentMs > 0 && (this.firstSentMs === 0 || other.firstSentMs < this.firstSentMs)) this.firstSentMs = other.firstSentMs;
     this.lastDoneMs = Math.max(this.lastDoneMs, other.lastDoneMs);
@@ -158,6 +181,17 @@ export class Aggregate {
           { completed: d.completed, ok: d.ok, errors: d.errors, throttled: d.throttled, responseTime: encodeHistogram(d.responseTime) },
         ]),
       ),
+      streaming:
+        this.streaming === null
+          ? null
+          : {
+              requests: this.streaming.requests,
+              outputTokens: this.streaming.outputTokens,
+              usageReported: this.streaming.usageReported,
+              ttft: encodeHistogram(this.streaming.ttft),
+              interToken: encodeHistogram(this.streaming.interToken),
+              tpot: encodeHistogram(this.streaming.tpot),
+            },
     };
   }
 
@@ -202,6 +236,7 @@ export interface AggregateJson {
   lastDoneMs: number;
   windows: WindowJson[];
   byDeployment: Record<string, { completed: number; ok: number; errors: number; throttled: number; responseTime: string }>;
+  streaming?: { requests: number; outputTokens: number; usageReported: number; ttft: string; interToken: string; tpot: string } | null;
 }
 
 function decodeAggregate(json: AggregateJson): Aggregate {
@@ -239,6 +274,16 @@ function decodeAggregate(json: AggregateJson): Aggregate {
       throttled: count(d.throttled, 'byDeployment.throttled'),
       responseTime: histogram(d.responseTime, 'packed'),
     });
+  }
+  if (json.streaming) {
+    const s = new StreamingAggregate();
+    s.requests = count(json.streaming.requests, 'streaming.requests');
+    s.outputTokens = count(json.streaming.outputTokens, 'streaming.outputTokens');
+    s.usageReported = count(json.streaming.usageReported, 'streaming.usageReported');
+    s.ttft = histogram(json.streaming.ttft, 'dense');
+    s.interToken = histogram(json.streaming.interToken, 'dense');
+    s.tpot = histogram(json.streaming.tpot, 'dense');
+    aggregate.streaming = s;
   }
   return aggregate;
 }

@@ -107,6 +107,8 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     timeoutMs: plan.target.timeoutMs,
     connections: plan.target.connections ?? Math.min(maxInFlight, 4096),
     maxResponseBytes: plan.target.maxResponseBytes,
+    streaming: plan.target.streaming,
+    onInterTokenGap: (gapUs) => recorder.interTokenGap(gapUs),
     tokenProvider,
     clock,
     onDone: (exchange) => scheduler.onDone(exchange),

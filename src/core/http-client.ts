@@ -4,6 +4,7 @@ import { RequestAbort, errorCodeOf, type ErrorCode } from './error-codes.js';
 import type { MonotonicClock } from './monotonic-clock.js';
 import type { TokenProvider } from './ports/token-provider.js';
 import { Template } from './template.js';
+import { SseParser, readCompletionChunk, type SseEvent } from './sse-parser.js';
 
 /** Header Azure ML uses to route a request to one deployment (and, on our simulator, to say which served it). */
 export const DEPLOYMENT_HEADER = 'azureml-model-deployment';
@@ -20,6 +21,10 @@ export interface HttpClientOptions {
   timeoutMs: number;
   connections: number;
   maxResponseBytes: number;
+  /** Parse every response as a token stream (SSE); text/event-stream responses are parsed anyway. */
+  streaming?: boolean;
+  /** Gets each gap between two content chunks of a stream, µs. */
+  onInterTokenGap?: (gapUs: number) => void;
   tokenProvider: TokenProvider;
   clock: MonotonicClock;
   onDone: (exchange: Exchange) => void;
@@ -42,6 +47,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
   newer: Exchange | null = null;
   older: Exchange | null = null;
   done = false;
+  /** Streaming only: the SSE parser, first/last content chunk times, chunks with content, usage tokens. */
+  sse: SseParser | null = null;
+  firstTokenUs = 0;
+  lastTokenUs = 0;
+  contentChunks = 0;
+  usageTokens = -1;
+  private onEvent: ((event: SseEvent) => void) | null = null;
 
   constructor(
     readonly client: HttpClient,
@@ -61,15 +73,37 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     const deployment = headers[DEPLOYMENT_HEADER];
     if (deployment !== undefined) this.deployment = Array.isArray(deployment) ? deployment[0] : deployment;
+    if (this.client.streaming || String(headers['content-type'] ?? '').includes('text/event-stream')) {
+      this.sse = new SseParser();
+      this.onEvent = (event) => this.streamEvent(event);
+    }
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.bytesIn += chunk.length;
     if (this.bytesIn > this.client.maxResponseBytes) controller.abort(new RequestAbort('body_too_large'));
+    else if (this.sse !== null) this.sse.push(chunk, this.onEvent!);
   }
 
   onResponseEnd(): void {
+    if (this.sse !== null) {
+      this.sse.end(this.onEvent!);
+      // A 2xx stream that never produced content is a failure, not a fast success.
+      if (this.contentChunks === 0 && this.status >= 200 && this.status < 300) this.errorCode = 'empty_stream';
+    }
     this.client.finish(this);
+  }
+
+  private streamEvent(event: SseEvent): void {
+    const chunk = readCompletionChunk(event.data);
+    if (chunk === undefined) return;
+    if (chunk.usageTokens !== undefined) this.usageTokens = chunk.usageTokens;
+    if (!chunk.hasContent) return;
+    const now = this.client.nowUs();
+    if (this.contentChunks === 0) this.firstTokenUs = now;
+    else this.client.interTokenGap(now - this.lastTokenUs);
+    this.lastTokenUs = now;
+    this.contentChunks++;
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
@@ -86,6 +120,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
  */
 export class HttpClient {
   readonly maxResponseBytes: number;
+  readonly streaming: boolean;
+  private readonly onInterTokenGap: ((gapUs: number) => void) | undefined;
   private readonly pool: Pool;
   private readonly path: string;
   private readonly method: Dispatcher.HttpMethod;
@@ -109,6 +145,8 @@ export class HttpClient {
     this.path = url.pathname + url.search;
     this.method = options.method as Dispatcher.HttpMethod;
     this.maxResponseBytes = options.maxResponseBytes;
+    this.streaming = options.streaming ?? false;
+    this.onInterTokenGap = options.onInterTokenGap;
     this.timeoutUs = options.timeoutMs * 1000;
     this.clock = options.clock;
     this.tokenProvider = options.tokenProvider;
@@ -159,6 +197,14 @@ export class HttpClient {
       exchange.errorCode = errorCodeOf(error);
       this.finish(exchange);
     }
+  }
+
+  nowUs(): number {
+    return this.clock.nowUs();
+  }
+
+  interTokenGap(gapUs: number): void {
+    this.onInterTokenGap?.(gapUs);
   }
 
   /** Called once per exchange by its handler. */

@@ -146,6 +146,7 @@ export const targetSchema = z.strictObject({
   timeoutMs: z.number().int().min(1).max(600_000).default(30_000).describe('Whole-request timeout, from send to last byte.'),
   connections: z.number().int().min(1).max(65_536).optional().describe('Connection limit per worker; default sized from maxInFlight.'),
   maxResponseBytes: z.number().int().min(0).max(1_073_741_824).default(10 * 1024 * 1024).describe('Response bodies are read up to this size; larger ones fail with body_too_large.'),
+  streaming: z.boolean().default(false).describe('Parse every response as a token stream (SSE); text/event-stream responses are parsed anyway.'),
 });
 
 export const payloadSchema = z

@@ -52,6 +52,24 @@ export interface RunSummary {
   byDeployment: Record<string, DeploymentSummary>;
   slices: { expected: number; reported: number; missing: string[]; missed: string[]; failed: string[] };
   tags: Record<string, string | number | boolean>;
+  /** Present when responses were token streams (SSE). */
+  streaming?: StreamingSummary;
+}
+
+export interface StreamingSummary {
+  /** Streamed responses with content. */
+  requests: number;
+  /** Time to first non-empty token, from the intended send time. */
+  ttftMs: { p50: number; p90: number; p95: number; p99: number };
+  /** Gaps between content chunks. */
+  interTokenMs: { p50: number; p90: number; p95: number; p99: number };
+  /** (end − first token) ÷ (output tokens − 1), per request. */
+  tpotMs: { p50: number; p90: number; p95: number; p99: number };
+  outputTokens: number;
+  /** Output tokens per second over the run. */
+  tokensPerSecond: number;
+  /** Where token counts came from: the server's usage, content chunks counted, or both. */
+  tokenCount: 'usage' | 'counted chunks' | 'mixed';
 }
 
 export interface SummarizeOptions {
@@ -152,6 +170,22 @@ export function summarizeRun(options: SummarizeOptions): { summary: RunSummary; 
     slices: { expected: slices.length + missing.length, reported: slices.length, missing, missed, failed },
     tags: plan.tags,
   };
+  if (aggregate.streaming !== null) {
+    const s = aggregate.streaming;
+    const four = (h: typeof s.ttft) => {
+      const p = percentilesMs(h);
+      return { p50: p.p50, p90: p.p90, p95: p.p95, p99: p.p99 };
+    };
+    summary.streaming = {
+      requests: s.requests,
+      ttftMs: four(s.ttft),
+      interTokenMs: four(s.interToken),
+      tpotMs: four(s.tpot),
+      outputTokens: s.outputTokens,
+      tokensPerSecond: round(s.outputTokens / Math.max(durationS, sendSpanS)),
+      tokenCount: s.usageReported === s.requests ? 'usage' : s.usageReported === 0 ? 'counted chunks' : 'mixed',
+    };
+  }
   return { summary, aggregate };
 }
 

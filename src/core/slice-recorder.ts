@@ -1,4 +1,4 @@
-import { Aggregate, type WindowAggregate } from './aggregate.js';
+import { Aggregate, StreamingAggregate, type WindowAggregate } from './aggregate.js';
 import type { Exchange } from './http-client.js';
 import type { RawSampleWriter } from './ports/raw-sample-writer.js';
 import { csvSafe } from './raw-sample-csv.js';
@@ -108,6 +108,7 @@ export class SliceRecorder {
         if (status === 429) d.throttled++;
       }
     }
+    if (e.sse !== null && e.contentChunks > 0) this.streamed(e);
     const doneMs = (this.originUnixUs + e.endUs) / 1000;
     if (doneMs > a.lastDoneMs) a.lastDoneMs = doneMs;
     if (this.raw !== null) {
@@ -116,6 +117,26 @@ export class SliceRecorder {
         `${status},${e.errorCode},${e.bytesIn},${e.bytesOut},${this.worker},${e.deployment === '' ? '' : csvSafe(e.deployment)}\n`;
       if (++this.rowCount >= ROWS_PER_APPEND) this.flushRows();
     }
+  }
+
+  /** A gap between two content chunks of a stream. */
+  interTokenGap(gapUs: number): void {
+    (this.aggregate.streaming ??= new StreamingAggregate()).interToken.recordValue(Math.max(0, Math.round(gapUs)));
+  }
+
+  /**
+   * Time to first token is measured from the intended send time, like latency; time per output token
+   * is (end − first token) ÷ (tokens − 1). Tokens come from the server's usage when it sends one,
+   * else each content chunk counts as one.
+   */
+  private streamed(e: Exchange): void {
+    const s = (this.aggregate.streaming ??= new StreamingAggregate());
+    s.requests++;
+    s.ttft.recordValue(Math.max(0, Math.round(e.firstTokenUs - e.intendedUs)));
+    const tokens = e.usageTokens >= 0 ? e.usageTokens : e.contentChunks;
+    if (e.usageTokens >= 0) s.usageReported++;
+    s.outputTokens += tokens;
+    if (tokens > 1) s.tpot.recordValue(Math.max(0, Math.round((e.endUs - e.firstTokenUs) / (tokens - 1))));
   }
 
   /** Hands buffered rows to the raw writer. */
