@@ -15,4 +15,13 @@ export class BlobPlanSource implements PlanSource {
     }
     return plans;
   }
+
+  /** Payload files are capped at 256 MiB: they are held in memory by every worker. */
+  async readFile(name: string): Promise<string | undefined> {
+    const blob = this.container.getBlobClient(name);
+    if (!(await blob.exists())) return undefined;
+    const properties = await blob.getProperties();
+    if ((properties.contentLength ?? 0) > 256 * 1024 * 1024) throw new Error(`payload file ${name} is over 256 MiB`);
+    return (await blob.downloadToBuffer()).toString('utf8');
+  }
 }

@@ -20,4 +20,15 @@ export class FolderPlanSource implements PlanSource {
     }
     return plans;
   }
+
+  async readFile(name: string): Promise<string | undefined> {
+    const file = path.resolve(this.dir, name);
+    if (path.relative(this.dir, file).startsWith('..')) return undefined;
+    try {
+      return await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
 }

@@ -14,6 +14,7 @@ import { runSliceHere, type SliceJob } from './slice-job.js';
 export interface LocalRunOptions {
   plan: Plan;
   planInput: PlanInput;
+  payloadFileText?: string;
   workers: number;
   store: ResultStore;
   storeLocation: StoreLocation;
@@ -36,7 +37,7 @@ export async function runLocally(options: LocalRunOptions): Promise<FinalizedRun
   const { plan, store } = options;
   const runId = newRunId();
   const slices = planSlices(runId, plan, options.workers, 0);
-  const runners = slices.map((slice) => sliceRunner({ planInput: options.planInput, slice, store: options.storeLocation }, options.workers > 1));
+  const runners = slices.map((slice) => sliceRunner({ planInput: options.planInput, slice, store: options.storeLocation, payloadFileText: options.payloadFileText }, options.workers > 1));
   try {
     await Promise.all(runners.map((r) => r.ready));
     const originEpochMs = Date.now() + START_LEAD_MS;

@@ -2,10 +2,16 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatProblems } from '../core/plan-problem.js';
 import { parsePlanText, validatePlan, type ValidPlan } from '../core/validate-plan.js';
+import { parsePayloadLines } from '../core/payload-bodies.js';
+
+export interface LoadedPlan extends ValidPlan {
+  /** The text of payload.file, read relative to the plan file. */
+  payloadFileText?: string;
+}
 import { CliError, EXIT } from './exit-codes.js';
 
 /** Reads and validates a plan file (JSON, YAML, or the blog post's load_config.json); every problem at once, exit 2. */
-export async function loadPlanFile(file: string): Promise<ValidPlan> {
+export async function loadPlanFile(file: string): Promise<LoadedPlan> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -19,5 +25,16 @@ export async function loadPlanFile(file: string): Promise<ValidPlan> {
   if (!validated.ok) {
     throw new CliError(`${file} is not a valid plan (${validated.problems.length} problem${validated.problems.length === 1 ? '' : 's'}):\n${formatProblems(validated.problems)}`, EXIT.usage);
   }
-  return validated.value;
+  const payloadFile = validated.value.plan.payload.file;
+  if (payloadFile === undefined) return validated.value;
+  const payloadPath = path.resolve(path.dirname(file), payloadFile);
+  let payloadFileText: string;
+  try {
+    payloadFileText = await readFile(payloadPath, 'utf8');
+  } catch {
+    throw new CliError(`${file}: payload.file ${payloadFile} cannot be read (looked for ${payloadPath})`, EXIT.usage);
+  }
+  const lines = parsePayloadLines(payloadFileText, validated.value.plan.payload.order, payloadFile);
+  if (!lines.ok) throw new CliError(`${file}: payload.file is not valid:\n${formatProblems(lines.problems)}`, EXIT.usage);
+  return { ...validated.value, payloadFileText };
 }

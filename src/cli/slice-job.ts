@@ -11,6 +11,7 @@ export interface SliceJob {
   planInput: PlanInput;
   slice: SliceSpec;
   store: StoreLocation;
+  payloadFileText?: string;
 }
 
 /** Runs a slice in this thread: raw rows to the store, the outcome back as JSON. */
@@ -26,6 +27,7 @@ export async function runSliceHere(job: SliceJob, abortSignal: AbortSignal, onPr
       tokenProvider: tokenProviderForAuth(plan.target.auth),
       abortSignal,
       onProgress,
+      payloadFileText: job.payloadFileText,
     });
     return sliceOutcomeToJson(outcome);
   } finally {

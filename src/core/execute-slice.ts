@@ -8,6 +8,7 @@ import type { RawSampleWriter } from './ports/raw-sample-writer.js';
 import { Scheduler } from './scheduler.js';
 import { SliceRecorder } from './slice-recorder.js';
 import { plannedHits, type SliceSpec } from './slice.js';
+import { PayloadBodies, parsePayloadLines } from './payload-bodies.js';
 
 export type SliceStatus = 'done' | 'aborted' | 'missed' | 'error';
 
@@ -49,6 +50,8 @@ export interface ExecuteSliceOptions {
   abortSignal?: AbortSignal;
   onProgress?: (progress: SliceProgress) => void;
   progressIntervalMs?: number;
+  /** The text of `payload.file` (read by the caller: a local file, or a blob in the plans container). */
+  payloadFileText?: string;
 }
 
 /** How long to wait for requests still in flight after an abort before cutting them off. */
@@ -84,7 +87,10 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
 
   const workers = spec.workers;
   const maxInFlight = Math.max(1, Math.ceil(plan.maxInFlight / workers));
-  const body = plan.payload.text ?? (plan.payload.body === undefined ? undefined : JSON.stringify(plan.payload.body));
+  const bodies = payloadBodies(plan, options.payloadFileText);
+  if (!bodies.ok) {
+    return { ...base, status: 'error', sent: 0, lateMs: 0, missed: 0, endedAtMs: clock.epochMsAt(clock.nowUs()), error: bodies.error, aggregate: recorder.aggregate };
+  }
   const scheduler = new Scheduler({
     pacer,
     worker: spec.worker,
@@ -97,13 +103,16 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     clock,
     abortSignal: options.abortSignal,
   });
-  const client = new HttpClient({
+  let client: HttpClient;
+  try {
+    client = new HttpClient({
     url: plan.target.url,
     method: plan.target.method,
     headers: plan.target.headers,
-    body,
+    bodies: bodies.value,
     contentType: plan.payload.contentType ?? (plan.payload.text !== undefined ? 'text/plain' : undefined),
     deployment: plan.target.deployment,
+    deployments: plan.target.deployments,
     timeoutMs: plan.target.timeoutMs,
     connections: plan.target.connections ?? Math.min(maxInFlight, 4096),
     maxResponseBytes: plan.target.maxResponseBytes,
@@ -112,7 +121,11 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     tokenProvider,
     clock,
     onDone: (exchange) => scheduler.onDone(exchange),
-  });
+    });
+  } catch (error) {
+    // A placeholder that cannot be filled ({{env NAME}} unset, a bad {{randomInt}}) fails the slice as data.
+    return { ...base, status: 'error', sent: 0, lateMs: 0, missed: 0, endedAtMs: clock.epochMsAt(clock.nowUs()), error: (error as Error).message, aggregate: recorder.aggregate };
+  }
 
   const progressTimer = options.onProgress
     ? setInterval(() => options.onProgress!(progressOf(recorder, clock)), options.progressIntervalMs ?? 250)
@@ -144,6 +157,23 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     tokenProvider.stop();
     await client.close().catch(() => {});
     if (options.onProgress) options.onProgress(progressOf(recorder, clock));
+  }
+}
+
+/** The plan's bodies: fixed body or text, or the lines of payload.file; placeholder errors are reported, not thrown. */
+function payloadBodies(plan: Plan, fileText: string | undefined): { ok: true; value: PayloadBodies | undefined } | { ok: false; error: string } {
+  try {
+    const p = plan.payload;
+    if (p.file !== undefined) {
+      if (fileText === undefined) return { ok: false, error: `payload file ${p.file} was not loaded` };
+      const lines = parsePayloadLines(fileText, p.order, p.file);
+      if (!lines.ok) return { ok: false, error: `payload file ${lines.problems.map((x) => `${x.path} ${x.message}`).join('; ')}` };
+      return { ok: true, value: new PayloadBodies(lines.value.bodies, p.order, lines.value.weights) };
+    }
+    const text = p.text ?? (p.body === undefined ? undefined : JSON.stringify(p.body));
+    return { ok: true, value: text === undefined ? undefined : new PayloadBodies([text]) };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
   }
 }
 

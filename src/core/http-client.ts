@@ -5,6 +5,8 @@ import type { MonotonicClock } from './monotonic-clock.js';
 import type { TokenProvider } from './ports/token-provider.js';
 import { Template } from './template.js';
 import { SseParser, readCompletionChunk, type SseEvent } from './sse-parser.js';
+import type { PayloadBodies } from './payload-bodies.js';
+import { DeploymentSplit } from './deployment-split.js';
 
 /** Header Azure ML uses to route a request to one deployment (and, on our simulator, to say which served it). */
 export const DEPLOYMENT_HEADER = 'azureml-model-deployment';
@@ -14,10 +16,12 @@ export interface HttpClientOptions {
   method: string;
   /** Header values may hold placeholders (see Template). */
   headers: Record<string, string>;
-  body?: string;
+  bodies?: PayloadBodies;
   contentType?: string;
   /** Sends azureml-model-deployment on every request. */
   deployment?: string;
+  /** Or splits requests over deployments by weight. */
+  deployments?: readonly { name: string; weight: number }[];
   timeoutMs: number;
   connections: number;
   maxResponseBytes: number;
@@ -127,8 +131,8 @@ export class HttpClient {
   private readonly method: Dispatcher.HttpMethod;
   private readonly headerTemplates: [string, Template][] = [];
   private readonly fixedHeaders: Record<string, string>;
-  private readonly bodyTemplate: Template | undefined;
-  private readonly fixedBody: Buffer | undefined;
+  private readonly bodies: PayloadBodies | undefined;
+  private readonly split: DeploymentSplit | undefined;
   private readonly timeoutUs: number;
   private readonly clock: MonotonicClock;
   private readonly tokenProvider: TokenProvider;
@@ -152,20 +156,17 @@ export class HttpClient {
     this.tokenProvider = options.tokenProvider;
     this.onDone = options.onDone;
     const fixed: Record<string, string> = {};
-    if (options.body !== undefined) fixed['content-type'] = options.contentType ?? 'application/json';
+    if (options.bodies !== undefined) fixed['content-type'] = options.contentType ?? 'application/json';
     if (options.deployment) fixed[DEPLOYMENT_HEADER] = options.deployment;
     for (const [name, value] of Object.entries(options.headers)) {
       const template = new Template(value);
-      if (template.isFixed) fixed[name.toLowerCase()] = value;
+      if (template.isFixed) fixed[name.toLowerCase()] = template.render(0);
       else this.headerTemplates.push([name.toLowerCase(), template]);
     }
     this.fixedHeaders = fixed;
     this.baseHeaders = fixed;
-    if (options.body !== undefined) {
-      const template = new Template(options.body);
-      if (template.isFixed) this.fixedBody = Buffer.from(options.body);
-      else this.bodyTemplate = template;
-    }
+    this.bodies = options.bodies;
+    this.split = options.deployments ? new DeploymentSplit(options.deployments) : undefined;
     this.pool = new Pool(url.origin, {
       connections: options.connections,
       pipelining: 1,
@@ -189,10 +190,16 @@ export class HttpClient {
     exchange.deadlineUs = sentUs + this.timeoutUs;
     this.link(exchange);
     this.inFlight++;
-    const body = this.fixedBody ?? (this.bodyTemplate ? Buffer.from(this.bodyTemplate.render(seq)) : undefined);
+    const body = this.bodies?.bodyFor(seq);
     exchange.bytesOut = body ? body.length : 0;
+    let headers = this.headersFor(seq);
+    if (this.split !== undefined) {
+      // The requested deployment stands until the response names the one that served it.
+      exchange.deployment = this.split.pick(seq);
+      headers = { ...headers, [DEPLOYMENT_HEADER]: exchange.deployment };
+    }
     try {
-      this.pool.dispatch({ path: this.path, method: this.method, headers: this.headersFor(seq), body }, exchange);
+      this.pool.dispatch({ path: this.path, method: this.method, headers, body }, exchange);
     } catch (error) {
       exchange.errorCode = errorCodeOf(error);
       this.finish(exchange);

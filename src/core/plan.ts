@@ -137,27 +137,63 @@ export const authSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-export const targetSchema = z.strictObject({
+export const targetSchema = z
+  .strictObject({
   url: httpUrl.describe('Scoring URL, e.g. https://<endpoint>.<region>.inference.ml.azure.com/score'),
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('POST'),
-  deployment: z.string().min(1).optional().describe('Sends azureml-model-deployment: <deployment> to target one deployment.'),
+  deployment: z.string().min(1).max(64).optional().describe('Sends azureml-model-deployment: <deployment> to target one deployment.'),
+  deployments: z
+    .array(z.strictObject({ name: z.string().min(1).max(64), weight: z.number().positive() }))
+    .min(1)
+    .max(20)
+    .optional()
+    .describe('Splits traffic by the azureml-model-deployment header, in proportion to the weights.'),
   auth: authSchema.default({ type: 'none' }),
   headers: z.record(z.string(), z.string()).default({}).describe('Request headers; values may use {{uuid}}.'),
   timeoutMs: z.number().int().min(1).max(600_000).default(30_000).describe('Whole-request timeout, from send to last byte.'),
   connections: z.number().int().min(1).max(65_536).optional().describe('Connection limit per worker; default sized from maxInFlight.'),
   maxResponseBytes: z.number().int().min(0).max(1_073_741_824).default(10 * 1024 * 1024).describe('Response bodies are read up to this size; larger ones fail with body_too_large.'),
   streaming: z.boolean().default(false).describe('Parse every response as a token stream (SSE); text/event-stream responses are parsed anyway.'),
-});
+  })
+  .check((ctx) => {
+    if (ctx.value.deployment !== undefined && ctx.value.deployments !== undefined) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, path: ['deployments'], message: 'give either deployment or deployments, not both' });
+    }
+  });
+
+export const retrySchema = z
+  .strictObject({
+    policy: z.enum(['none', 'honor-retry-after']).default('none').describe('none: an open model does not retry. honor-retry-after: retry 429/503 after retry-after-ms, then retry-after, with jitter.'),
+    maxRetries: z.number().int().min(0).max(10).default(3),
+    maxDelayMs: z.number().int().min(0).max(600_000).default(30_000).describe('Longest wait before a retry, whatever the server asks.'),
+  })
+  .describe('Retries never delay the arrival schedule; first-attempt and end-to-end latency are reported apart.');
+
+export const costSchema = z
+  .strictObject({
+    instanceHourlyPrice: z.number().nonnegative().describe('Price of one endpoint instance per hour (your currency).'),
+    instances: z.number().int().min(1).describe('Instances serving during the run.'),
+    currency: z.string().max(8).default('USD'),
+  })
+  .describe('Turns rates into cost per 1,000 requests.');
 
 export const payloadSchema = z
   .strictObject({
     body: z.unknown().optional().describe('JSON body sent with every request.'),
     text: z.string().optional().describe('Raw text body sent with every request.'),
-    contentType: z.string().optional().describe('Content-Type; application/json for body, text/plain for text.'),
+    file: z
+      .string()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe('JSONL file of bodies, one JSON value per line: a path (relative to the plan file) locally, a blob name in the plans container in Azure.'),
+    order: z.enum(['sequential', 'random', 'weighted']).default('sequential').describe('How lines of payload.file are picked; weighted lines look like {"weight": 3, "body": {…}}.'),
+    contentType: z.string().optional().describe('Content-Type; application/json for body and file, text/plain for text.'),
   })
   .check((ctx) => {
-    if (ctx.value.body !== undefined && ctx.value.text !== undefined) {
-      ctx.issues.push({ code: 'custom', input: ctx.value, path: ['text'], message: 'give either body or text, not both' });
+    const given = (['body', 'text', 'file'] as const).filter((key) => ctx.value[key] !== undefined);
+    if (given.length > 1) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, path: [given[1]], message: `give one of body, text or file, not ${given.join(' and ')}` });
     }
   });
 
@@ -182,11 +218,13 @@ export const planSchema = z.strictObject({
     .default('plan'),
   description: z.string().max(2000).optional(),
   target: targetSchema,
-  payload: payloadSchema.default({}),
+  payload: payloadSchema.default({ order: 'sequential' }),
   load: loadSchema,
   workers: z.union([z.number().int().min(1).max(1000), z.literal('auto')]).default(1),
   maxInFlight: z.number().int().min(1).max(1_000_000).default(1000).describe('Open model: past this many requests in flight (all workers together), arrivals are dropped and counted.'),
   thresholds: thresholdsSchema.default({}),
+  retry: retrySchema.default({ policy: 'none', maxRetries: 3, maxDelayMs: 30_000 }),
+  cost: costSchema.optional(),
   tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
 

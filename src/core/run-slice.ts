@@ -12,6 +12,8 @@ export interface RunSliceDeps {
   store: ResultStore;
   tokenProviderFor: (auth: AuthSpec) => TokenProvider;
   finalize?: Omit<FinalizeRunOptions, 'allowMissing'>;
+  /** Reads payload.file (a blob in the plans container). */
+  readPayloadFile?: (name: string) => Promise<string | undefined>;
   abortSignal?: AbortSignal;
   log?: (message: string) => void;
 }
@@ -45,10 +47,11 @@ export async function runSlice(messageText: string, deps: RunSliceDeps): Promise
   const plan = validated.value.plan;
   if (record.status === 'scheduled') await store.updateRun({ ...record, status: 'running' });
 
+  const payloadFileText = plan.payload.file !== undefined ? await deps.readPayloadFile?.(plan.payload.file) : undefined;
   const rawWriter = store.openRawWriter(slice.runId, slice.sliceId);
   let outcome: SliceOutcome;
   try {
-    outcome = await executeSlice(slice, plan, { rawWriter, tokenProvider: deps.tokenProviderFor(plan.target.auth), abortSignal: deps.abortSignal });
+    outcome = await executeSlice(slice, plan, { rawWriter, tokenProvider: deps.tokenProviderFor(plan.target.auth), abortSignal: deps.abortSignal, payloadFileText });
   } finally {
     await rawWriter.close().catch((error: Error) => deps.log?.(`raw samples of ${slice.sliceId} not fully written: ${error.message}`));
   }

@@ -1,4 +1,5 @@
 import { pacerForLoad, peakRps } from './pacers/pacer-for-load.js';
+import { parsePayloadLines } from './payload-bodies.js';
 import type { PlanProblem, PlanResult } from './plan-problem.js';
 import type { RunStore } from './ports/run-store.js';
 import type { SliceQueue } from './ports/slice-queue.js';
@@ -24,6 +25,8 @@ export interface StartRunDeps {
   store: RunStore;
   queue: SliceQueue;
   limits: RunLimits;
+  /** Reads payload.file (a blob in the plans container); its lines are checked before the run is accepted. */
+  readPayloadFile?: (name: string) => Promise<string | undefined>;
   now?: () => number;
 }
 
@@ -55,6 +58,14 @@ export async function startRun(input: unknown, deps: StartRunDeps, nameIfMissing
   for (const [name, value] of Object.entries(plan.target.headers)) {
     if (isSecretHeader(name) && !/^\{\{\s*env\s+\w+\s*\}\}$/.test(value)) {
       problems.push({ path: `$.target.headers.${name}`, message: 'credentials are not accepted in plans: use target.auth (key setting or managed identity) or {{env NAME}}' });
+    }
+  }
+  if (plan.payload.file !== undefined) {
+    const text = deps.readPayloadFile ? await deps.readPayloadFile(plan.payload.file) : undefined;
+    if (text === undefined) problems.push({ path: '$.payload.file', message: `${plan.payload.file} was not found beside the plans` });
+    else {
+      const lines = parsePayloadLines(text, plan.payload.order, plan.payload.file);
+      if (!lines.ok) problems.push(...lines.problems.map((p) => ({ path: '$.payload.file', message: `${p.path} ${p.message}` })));
     }
   }
   if (problems.length > 0) return { ok: false, problems };

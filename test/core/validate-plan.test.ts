@@ -113,7 +113,7 @@ describe('validatePlan: bad plans report every problem with its path', () => {
     [{ target, load: { model: 'phases', phases: [{ model: 'concurrency', vus: 1, duration: 1 }] } }, '$.load.phases[0].model', 'must be one of'],
     [{ target: { url: target.url, auth: { type: 'key', setting: 'abc def' } }, load: { model: 'burst', requests: 1 } }, '$.target.auth.setting', 'not the key itself'],
     [{ target: { url: target.url, auth: { type: 'token' } }, load: { model: 'burst', requests: 1 } }, '$.target.auth.type', 'must be one of'],
-    [{ target, payload: { body: {}, text: 'x' }, load: { model: 'burst', requests: 1 } }, '$.payload.text', 'not both'],
+    [{ target, payload: { body: {}, text: 'x' }, load: { model: 'burst', requests: 1 } }, '$.payload.text', 'give one of body, text or file'],
     [{ load: { model: 'burst', requests: 1 } }, '$.target', 'is required'],
     [{ target }, '$.load', 'is required'],
   ])('%#: %s → %s', (input, path, message) => {

@@ -3,11 +3,10 @@ import type { StoreLocation } from '../../adapters/store-location.js';
 import { openStore } from '../../adapters/store-location.js';
 import { pacerForLoad } from '../../core/pacers/pacer-for-load.js';
 import type { RunSummary } from '../../core/run-summary.js';
-import type { ValidPlan } from '../../core/validate-plan.js';
 import { resolveWorkers } from '../../core/worker-sizing.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { runLocally } from '../local-run.js';
-import { loadPlanFile } from '../plan-file.js';
+import { loadPlanFile, type LoadedPlan } from '../plan-file.js';
 import { ProgressDisplay } from '../progress-display.js';
 import { formatSummaryTable } from '../summary-table.js';
 import { availableParallelism } from 'node:os';
@@ -27,7 +26,7 @@ export async function runCommand(planFile: string, options: RunCommandOptions): 
   return runValidPlan(validPlan, options);
 }
 
-export async function runValidPlan(validPlan: ValidPlan, options: RunCommandOptions): Promise<number> {
+export async function runValidPlan(validPlan: LoadedPlan, options: RunCommandOptions): Promise<number> {
   const workers = resolveWorkers(validPlan.plan, parseWorkers(options.workers), { workerMaxRps: 20_000, workerMaxConnections: 1024, maxWorkers: availableParallelism() });
   const location: StoreLocation = options.storage
     ? { kind: 'azure', connectionString: options.storage }
@@ -44,6 +43,7 @@ export async function runValidPlan(validPlan: ValidPlan, options: RunCommandOpti
     const finalized = await runLocally({
       plan: validPlan.plan,
       planInput: validPlan.input,
+      payloadFileText: validPlan.payloadFileText,
       workers,
       store,
       storeLocation: location,

@@ -7,4 +7,6 @@ export interface StoredPlan {
 
 export interface PlanSource {
   listPlans(): Promise<StoredPlan[]>;
+  /** A file beside the plans (e.g. a JSONL payload file named by payload.file); undefined when absent. */
+  readFile(name: string): Promise<string | undefined>;
 }
