@@ -69,6 +69,22 @@ export class StreamingAggregate {
   }
 }
 
+/** Retries of throttled requests (retry policy honor-retry-after). */
+export class RetryAggregate {
+  /** Retries sent. */
+  attempts = 0;
+  /** Arrivals that succeeded only after one or more retries. */
+  succeededAfterRetry = 0;
+  /** Latency of every first attempt, from its intended send time to its own end. */
+  firstAttempt: Histogram = createHistogram();
+
+  merge(other: RetryAggregate): void {
+    this.attempts += other.attempts;
+    this.succeededAfterRetry += other.succeededAfterRetry;
+    this.firstAttempt.add(other.firstAttempt);
+  }
+}
+
 export interface DeploymentAggregate {
   completed: number;
   ok: number;
@@ -87,6 +103,7 @@ export class Aggregate {
   windows = new Map<number, WindowAggregate>();
   byDeployment = new Map<string, DeploymentAggregate>();
   streaming: StreamingAggregate | null = null;
+  retries: RetryAggregate | null = null;
   inFlightPeak = 0;
   /** Epoch ms of the first send and of the last finished request (0 when none). */
   firstSentMs = 0;
@@ -142,6 +159,7 @@ export class Aggregate {
       mine.responseTime.add(d.responseTime);
     }
     if (other.streaming !== null) (this.streaming ??= new StreamingAggregate()).merge(other.streaming);
+    if (other.retries !== null) (this.retries ??= new RetryAggregate()).merge(other.retries);
     this.inFlightPeak = Math.max(this.inFlightPeak, other.inFlightPeak, ...[...this.windows.values()].map((w) => w.inFlightPeak));
     if (other.firstSentMs > 0 && (this.firstSentMs === 0 || other.firstSentMs < this.firstSentMs)) this.firstSentMs = other.firstSentMs;
     this.lastDoneMs = Math.max(this.lastDoneMs, other.lastDoneMs);
@@ -192,6 +210,10 @@ export class Aggregate {
               interToken: encodeHistogram(this.streaming.interToken),
               tpot: encodeHistogram(this.streaming.tpot),
             },
+      retries:
+        this.retries === null
+          ? null
+          : { attempts: this.retries.attempts, succeededAfterRetry: this.retries.succeededAfterRetry, firstAttempt: encodeHistogram(this.retries.firstAttempt) },
     };
   }
 
@@ -237,6 +259,7 @@ export interface AggregateJson {
   windows: WindowJson[];
   byDeployment: Record<string, { completed: number; ok: number; errors: number; throttled: number; responseTime: string }>;
   streaming?: { requests: number; outputTokens: number; usageReported: number; ttft: string; interToken: string; tpot: string } | null;
+  retries?: { attempts: number; succeededAfterRetry: number; firstAttempt: string } | null;
 }
 
 function decodeAggregate(json: AggregateJson): Aggregate {
@@ -284,6 +307,13 @@ function decodeAggregate(json: AggregateJson): Aggregate {
     s.interToken = histogram(json.streaming.interToken, 'dense');
     s.tpot = histogram(json.streaming.tpot, 'dense');
     aggregate.streaming = s;
+  }
+  if (json.retries) {
+    const r = new RetryAggregate();
+    r.attempts = count(json.retries.attempts, 'retries.attempts');
+    r.succeededAfterRetry = count(json.retries.succeededAfterRetry, 'retries.succeededAfterRetry');
+    r.firstAttempt = histogram(json.retries.firstAttempt, 'dense');
+    aggregate.retries = r;
   }
   return aggregate;
 }

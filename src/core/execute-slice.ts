@@ -102,6 +102,7 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     recorder,
     clock,
     abortSignal: options.abortSignal,
+    retry: plan.retry.policy === 'honor-retry-after' ? { maxRetries: plan.retry.maxRetries, maxDelayMs: plan.retry.maxDelayMs } : undefined,
   });
   let client: HttpClient;
   try {
@@ -117,6 +118,7 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     connections: plan.target.connections ?? Math.min(maxInFlight, 4096),
     maxResponseBytes: plan.target.maxResponseBytes,
     streaming: plan.target.streaming,
+    readsRetryAfter: plan.retry.policy === 'honor-retry-after',
     onInterTokenGap: (gapUs) => recorder.interTokenGap(gapUs),
     tokenProvider,
     clock,

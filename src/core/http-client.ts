@@ -7,6 +7,11 @@ import { Template } from './template.js';
 import { SseParser, readCompletionChunk, type SseEvent } from './sse-parser.js';
 import type { PayloadBodies } from './payload-bodies.js';
 import { DeploymentSplit } from './deployment-split.js';
+import { isRetryableStatus, serverRetryAfterMs } from './retry-delay.js';
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
 
 /** Header Azure ML uses to route a request to one deployment (and, on our simulator, to say which served it). */
 export const DEPLOYMENT_HEADER = 'azureml-model-deployment';
@@ -29,6 +34,8 @@ export interface HttpClientOptions {
   streaming?: boolean;
   /** Gets each gap between two content chunks of a stream, µs. */
   onInterTokenGap?: (gapUs: number) => void;
+  /** Read retry-after headers of 429/503 responses (retries on). */
+  readsRetryAfter?: boolean;
   tokenProvider: TokenProvider;
   clock: MonotonicClock;
   onDone: (exchange: Exchange) => void;
@@ -66,7 +73,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
     readonly sentUs: number,
     /** The caller's marker (the closed model keeps its virtual user here). */
     readonly tag: number,
+    /** 1 for the first try; retries of a throttled request count up. */
+    readonly attempt = 1,
   ) {}
+
+  /** What a 429/503 asked for (retry-after-ms / retry-after), read only when retries are on; −1 for nothing. */
+  retryAfterMs = -1;
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
@@ -75,6 +87,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     if (statusCode < 200) return; // 1xx informational: the real response follows
     this.status = statusCode;
+    if (this.client.readsRetryAfter && isRetryableStatus(statusCode)) {
+      this.retryAfterMs = serverRetryAfterMs(headerText(headers['retry-after-ms']), headerText(headers['retry-after']));
+    }
     const deployment = headers[DEPLOYMENT_HEADER];
     if (deployment !== undefined) this.deployment = Array.isArray(deployment) ? deployment[0] : deployment;
     if (this.client.streaming || String(headers['content-type'] ?? '').includes('text/event-stream')) {
@@ -125,6 +140,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 export class HttpClient {
   readonly maxResponseBytes: number;
   readonly streaming: boolean;
+  readonly readsRetryAfter: boolean;
   private readonly onInterTokenGap: ((gapUs: number) => void) | undefined;
   private readonly pool: Pool;
   private readonly path: string;
@@ -150,6 +166,7 @@ export class HttpClient {
     this.method = options.method as Dispatcher.HttpMethod;
     this.maxResponseBytes = options.maxResponseBytes;
     this.streaming = options.streaming ?? false;
+    this.readsRetryAfter = options.readsRetryAfter ?? false;
     this.onInterTokenGap = options.onInterTokenGap;
     this.timeoutUs = options.timeoutMs * 1000;
     this.clock = options.clock;
@@ -185,8 +202,8 @@ export class HttpClient {
    * Sends hit `seq`, due at intendedUs and sent now (sentUs, read by the caller from the same clock);
    * `onDone` gets the exchange when it ends, however it ends.
    */
-  send(seq: number, intendedUs: number, sentUs: number, tag: number): void {
-    const exchange = new Exchange(this, seq, intendedUs, sentUs, tag);
+  send(seq: number, intendedUs: number, sentUs: number, tag: number, attempt = 1): void {
+    const exchange = new Exchange(this, seq, intendedUs, sentUs, tag, attempt);
     exchange.deadlineUs = sentUs + this.timeoutUs;
     this.link(exchange);
     this.inFlight++;

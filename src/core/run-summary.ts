@@ -54,6 +54,8 @@ export interface RunSummary {
   tags: Record<string, string | number | boolean>;
   /** Present when responses were token streams (SSE). */
   streaming?: StreamingSummary;
+  /** Present when the plan retries throttled requests: latency above is end to end (first send → final answer). */
+  retry?: { policy: string; retriesSent: number; succeededAfterRetry: number; firstAttemptLatencyMs: PercentilesMs };
 }
 
 export interface StreamingSummary {
@@ -170,6 +172,15 @@ export function summarizeRun(options: SummarizeOptions): { summary: RunSummary; 
     slices: { expected: slices.length + missing.length, reported: slices.length, missing, missed, failed },
     tags: plan.tags,
   };
+  if (plan.retry.policy !== 'none') {
+    const r = aggregate.retries;
+    summary.retry = {
+      policy: plan.retry.policy,
+      retriesSent: r?.attempts ?? 0,
+      succeededAfterRetry: r?.succeededAfterRetry ?? 0,
+      firstAttemptLatencyMs: percentilesMs(r?.firstAttempt ?? createHistogram()),
+    };
+  }
   if (aggregate.streaming !== null) {
     const s = aggregate.streaming;
     const four = (h: typeof s.ttft) => {

@@ -2,6 +2,7 @@ import type { Exchange, HttpClient } from './http-client.js';
 import type { MonotonicClock } from './monotonic-clock.js';
 import { firstHitAtOrAfter, type ClosedPacer, type OpenPacer, type Pacer } from './pacers/pacer.js';
 import type { SliceRecorder } from './slice-recorder.js';
+import { isRetryableStatus, retryDelayMs } from './retry-delay.js';
 
 export interface ScheduleOptions {
   pacer: Pacer;
@@ -20,6 +21,8 @@ export interface ScheduleOptions {
   recorder: SliceRecorder;
   clock: MonotonicClock;
   abortSignal?: AbortSignal;
+  /** Retry throttled requests (429/503) this many times; off when absent. */
+  retry?: { maxRetries: number; maxDelayMs: number };
 }
 
 export interface ScheduleOutcome {
@@ -85,6 +88,17 @@ export class Scheduler {
 
   /** The client's completion callback. */
   onDone(exchange: Exchange): void {
+    const retry = this.options.retry;
+    if (retry !== undefined) {
+      if (exchange.attempt === 1) this.options.recorder.firstAttempt(exchange);
+      if (exchange.errorCode === '' && isRetryableStatus(exchange.status) && exchange.attempt <= retry.maxRetries && !this.options.abortSignal?.aborted) {
+        // The arrival stays in flight; the schedule of new arrivals never waits for it.
+        this.options.recorder.retrying();
+        const delayMs = retryDelayMs(exchange.retryAfterMs, exchange.attempt, retry.maxDelayMs);
+        setTimeout(() => this.client!.send(exchange.seq, exchange.intendedUs, this.options.clock.nowUs(), exchange.tag, exchange.attempt + 1), delayMs);
+        return;
+      }
+    }
     this.options.recorder.done(exchange);
     if (this.closedPacer !== null) {
       const next = this.closedPacer.nextDueUs(exchange.endUs - this.options.originUs);

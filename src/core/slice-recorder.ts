@@ -1,4 +1,4 @@
-import { Aggregate, StreamingAggregate, type WindowAggregate } from './aggregate.js';
+import { Aggregate, RetryAggregate, StreamingAggregate, type WindowAggregate } from './aggregate.js';
 import type { Exchange } from './http-client.js';
 import type { RawSampleWriter } from './ports/raw-sample-writer.js';
 import { csvSafe } from './raw-sample-csv.js';
@@ -90,6 +90,7 @@ export class SliceRecorder {
     if (ok) {
       c.ok++;
       w.ok++;
+      if (e.attempt > 1) this.aggregate.retries!.succeededAfterRetry++;
     } else {
       c.errors++;
       w.errors++;
@@ -117,6 +118,16 @@ export class SliceRecorder {
         `${status},${e.errorCode},${e.bytesIn},${e.bytesOut},${this.worker},${e.deployment === '' ? '' : csvSafe(e.deployment)}\n`;
       if (++this.rowCount >= ROWS_PER_APPEND) this.flushRows();
     }
+  }
+
+  /** Retries on: every first attempt's latency, retried or not. */
+  firstAttempt(e: Exchange): void {
+    (this.aggregate.retries ??= new RetryAggregate()).firstAttempt.recordValue(Math.max(0, Math.round(e.endUs - e.intendedUs)));
+  }
+
+  /** A throttled attempt that will be retried: the arrival stays in flight. */
+  retrying(): void {
+    (this.aggregate.retries ??= new RetryAggregate()).attempts++;
   }
 
   /** A gap between two content chunks of a stream. */
