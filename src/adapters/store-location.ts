@@ -6,5 +6,6 @@ export type StoreLocation = { kind: 'file'; root: string } | { kind: 'azure'; co
 
 export async function openStore(location: StoreLocation): Promise<ResultStore> {
   if (location.kind === 'file') return new FileResultStore(location.root);
-  throw new Error('the Azure store is not available yet');
+  const { AzureResultStore } = await import('./azure-result-store.js');
+  return AzureResultStore.fromConnectionString(location.connectionString);
 }

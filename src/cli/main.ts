@@ -4,6 +4,8 @@ import { runCommand } from './commands/run-command.js';
 import { validateCommand } from './commands/validate-command.js';
 import { simCommand } from './commands/sim-command.js';
 import { demoCommand } from './commands/demo-command.js';
+import { serveCommand } from './commands/serve-command.js';
+import { reportCommand } from './commands/report-command.js';
 
 /**
  * `mlload`: the same engine and stores as the Function app, from a terminal.
@@ -51,6 +53,26 @@ export function buildProgram(): Command {
     .option('--key-env <name>', 'require "Authorization: Bearer <key>" with the key read from this environment variable')
     .option('--deployments <list>', 'deployments and traffic weights, e.g. blue:90,green:10', 'blue:100')
     .action(async (options) => setExit(await simCommand(options)));
+
+  program
+    .command('report')
+    .description('render the HTML report of a finished run again')
+    .argument('<runId>', 'run id')
+    .option('--results <dir>', 'results folder of the file store', 'results')
+    .option('--storage <connection-string>', 'read the run from Azure storage')
+    .option('-o, --out <file>', 'write the report here instead of beside the results')
+    .action(async (runId: string, options) => setExit(await reportCommand(runId, options)));
+
+  program
+    .command('serve')
+    .description('serve the Function app\'s HTTP routes locally, with the same handlers, and run slices in this process')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('-p, --port <n>', 'port', '7071')
+    .option('-o, --out <dir>', 'results folder of the file store', 'results')
+    .option('--storage <connection-string>', 'use Azure Blob + Table + Queue storage (e.g. Azurite) instead of files')
+    .option('--plans <dir>', 'folder of plans for nightly runs (default: the plans container with --storage, else ./plans)')
+    .option('-q, --quiet', 'no request log')
+    .action(async (options) => setExit(await serveCommand(options)));
 
   program
     .command('demo')

@@ -1,4 +1,4 @@
-import type { Aggregate } from './aggregate.js';
+import { Aggregate } from './aggregate.js';
 import { pacerForLoad } from './pacers/pacer-for-load.js';
 import type { Plan } from './plan.js';
 import type { RunStore } from './ports/run-store.js';
@@ -23,9 +23,25 @@ export interface FinalizeRunOptions {
   runError?: string;
   /** Renders the HTML report (the report ring plugs in here); its output is saved beside the results. */
   renderReport?: (run: FinalizedRun) => string | Promise<string>;
+  /** The Functions workers' prices, for the run's own cost. */
+  functionsPricing?: import('./run-summary.js').FunctionsPricing;
   /** Adjusts the summary before it is saved (e.g. a baseline verdict). */
   amendSummary?: (run: FinalizedRun) => Promise<void> | void;
   now?: () => Date;
+}
+
+/** A final run as stored, with its slices merged again (for re-rendering a report, comparing, …). */
+export async function loadFinalizedRun(store: RunStore & SliceStore, runId: string): Promise<FinalizedRun | undefined> {
+  const record = await store.getRun(runId);
+  const summary = await store.getSummary(runId);
+  if (!record || !summary) return undefined;
+  const validated = validatePlan(await store.getPlan(runId));
+  if (!validated.ok) throw new Error(`stored plan of run ${runId} is not valid`);
+  const slices = await store.listSlices(runId);
+  const aggregate = new Aggregate();
+  for (const slice of slices) if (record.sliceIds.includes(slice.sliceId)) aggregate.merge(slice.aggregate);
+  const timeseries = (await store.getTimeseries(runId)) ?? timeseriesRows(aggregate, pacerForLoad(validated.value.plan.load), Date.parse(record.originAt));
+  return { record: { ...record, summary }, plan: validated.value.plan, summary, aggregate, timeseries };
 }
 
 /**
@@ -53,6 +69,7 @@ export async function finalizeRun(store: RunStore & SliceStore, runId: string, o
     missingSlices: missing,
     originEpochMs,
     runError: options.runError,
+    functionsPricing: options.functionsPricing,
   });
   const timeseries = timeseriesRows(aggregate, pacerForLoad(plan.load), originEpochMs);
   const finalized: FinalizedRun = { record, plan, summary, aggregate, timeseries };

@@ -54,8 +54,29 @@ export interface RunSummary {
   tags: Record<string, string | number | boolean>;
   /** Present when responses were token streams (SSE). */
   streaming?: StreamingSummary;
+  /** Present when the plan has `cost`, or when the run's own Functions cost is known. */
+  cost?: CostSummary;
   /** Present when the plan retries throttled requests: latency above is end to end (first send → final answer). */
   retry?: { policy: string; retriesSent: number; succeededAfterRetry: number; firstAttemptLatencyMs: PercentilesMs };
+}
+
+export interface CostSummary {
+  currency: string;
+  /** Endpoint: instanceHourlyPrice × instances. */
+  endpointPerHour?: number;
+  /** Endpoint cost of 1,000 successful requests at the throughput achieved: perHour ÷ (throughput × 3600) × 1000. */
+  per1000RequestsAtThroughput?: number;
+  /** The same at the capacity found by a capacity search. */
+  per1000RequestsAtCapacity?: number;
+  /** The run's own Azure Functions cost: GB-s = Σ slice run time (waiting for the start included) × instance memory (GB). */
+  functions?: { gbSeconds: number; pricePerGbSecond: number; cost: number; instanceMemoryMb: number };
+}
+
+/** Prices of the serverless workers (settings of the Function app). */
+export interface FunctionsPricing {
+  instanceMemoryMb: number;
+  pricePerGbSecond: number;
+  currency?: string;
 }
 
 export interface StreamingSummary {
@@ -84,6 +105,8 @@ export interface SummarizeOptions {
   originEpochMs: number;
   /** Set when the run failed as a whole (status error). */
   runError?: string;
+  /** Known when the run ran on Azure Functions. */
+  functionsPricing?: FunctionsPricing;
 }
 
 /** Sent below this share of the plan means the generator under-delivered. */
@@ -172,6 +195,8 @@ export function summarizeRun(options: SummarizeOptions): { summary: RunSummary; 
     slices: { expected: slices.length + missing.length, reported: slices.length, missing, missed, failed },
     tags: plan.tags,
   };
+  const cost = costSummary(plan, rate.throughput, slices, options.functionsPricing);
+  if (cost) summary.cost = cost;
   if (plan.retry.policy !== 'none') {
     const r = aggregate.retries;
     summary.retry = {
@@ -220,6 +245,22 @@ function workerSummaries(slices: readonly SliceOutcome[], durationS: number): Wo
       scheduleLagP99Ms: percentilesMs(w.lag).p99,
       lateMs: round(w.lateMs),
     }));
+}
+
+function costSummary(plan: Plan, throughputRps: number, slices: readonly SliceOutcome[], pricing?: FunctionsPricing): CostSummary | undefined {
+  if (!plan.cost && !pricing) return undefined;
+  const cost: CostSummary = { currency: plan.cost?.currency ?? pricing?.currency ?? 'USD' };
+  if (plan.cost) {
+    const perHour = plan.cost.instanceHourlyPrice * plan.cost.instances;
+    cost.endpointPerHour = round(perHour, 4);
+    if (throughputRps > 0) cost.per1000RequestsAtThroughput = round((perHour / (throughputRps * 3600)) * 1000, 6);
+  }
+  if (pricing) {
+    const seconds = slices.reduce((sum, s) => sum + Math.max(0, s.endedAtMs - s.startedAtMs) / 1000, 0);
+    const gbSeconds = seconds * (pricing.instanceMemoryMb / 1024);
+    cost.functions = { gbSeconds: round(gbSeconds, 1), pricePerGbSecond: pricing.pricePerGbSecond, cost: round(gbSeconds * pricing.pricePerGbSecond, 6), instanceMemoryMb: pricing.instanceMemoryMb };
+  }
+  return cost;
 }
 
 export function round(value: number, digits = 3): number {

@@ -51,7 +51,7 @@ describe('mlload run', () => {
     expect(summary.workers[0]).toHaveProperty('scheduleLagP99Ms');
 
     const runDir = path.join(out, summary.runId);
-    expect((await readdir(runDir)).sort()).toEqual(expect.arrayContaining(['plan.json', 'summary.json', 'timeseries.csv', 'raw', 'run.json']));
+    expect((await readdir(runDir)).sort()).toEqual(expect.arrayContaining(['plan.json', 'summary.json', 'timeseries.csv', 'raw', 'run.json', 'report.html', 'slices']));
     const raw = parseRawSamples(await readFile(path.join(runDir, 'raw', 'w000-k000.csv'), 'utf8'));
     expect(raw).toHaveLength(40);
     expect(raw.every((r) => r.status === 200 && r.latencyUs > 0)).toBe(true);

@@ -9,6 +9,7 @@ import { runLocally } from '../local-run.js';
 import { loadPlanFile, type LoadedPlan } from '../plan-file.js';
 import { ProgressDisplay } from '../progress-display.js';
 import { formatSummaryTable } from '../summary-table.js';
+import { renderReport } from '../../report/render-report.js';
 import { availableParallelism } from 'node:os';
 
 export interface RunCommandOptions {
@@ -53,6 +54,7 @@ export async function runValidPlan(validPlan: LoadedPlan, options: RunCommandOpt
         progress.start(originEpochMs);
       },
       onProgress: (p) => progress.update(p),
+      finalize: { renderReport: (run) => renderReport(run) },
     });
     summary = finalized.summary;
   } catch (error) {
@@ -62,7 +64,10 @@ export async function runValidPlan(validPlan: LoadedPlan, options: RunCommandOpt
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  const where = location.kind === 'file' ? path.relative(process.cwd(), path.join(location.root, summary.runId)) || '.' : `runs/${summary.runId}/ in Azure Storage`;
+  const where =
+    location.kind === 'file'
+      ? `${path.relative(process.cwd(), path.join(location.root, summary.runId)) || '.'}/  (report: ${path.relative(process.cwd(), path.join(location.root, summary.runId, 'report.html'))})`
+      : `runs/${summary.runId}/ in Azure Storage (report: runs/${summary.runId}/report.html)`;
   if (options.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else if (!options.quiet) process.stdout.write(formatSummaryTable(summary, where) + '\n');
   return exitCodeFor(summary);

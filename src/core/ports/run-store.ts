@@ -25,7 +25,7 @@ export interface RunPage {
 export interface RunStore {
   /** Creates the run; its plan must already be redacted. Fails if the run id exists. */
   createRun(record: RunRecord, redactedPlan: PlanInput): Promise<void>;
-  /** Replaces the run's record. */
+  /** Replaces the run's record; `record.summary`, when present, is the run's saved summary. */
   updateRun(record: RunRecord): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Newest first. */

@@ -1,0 +1,81 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobPlanSource } from '../adapters/blob-plan-source.js';
+import { AzureResultStore } from '../adapters/azure-result-store.js';
+import { defaultCredential } from '../adapters/managed-identity-token-provider.js';
+import { StorageSliceQueue } from '../adapters/storage-slice-queue.js';
+import { tokenProviderForAuth } from '../adapters/token-provider-for-auth.js';
+import type { FinalizedRun, FinalizeRunOptions } from '../core/finalize-run.js';
+import { renderReport } from '../report/render-report.js';
+import type { AuthSpec } from '../core/plan.js';
+import type { PlanSource } from '../core/ports/plan-source.js';
+import type { ResultStore } from '../core/ports/result-store.js';
+import type { SliceQueue } from '../core/ports/slice-queue.js';
+import type { TokenProvider } from '../core/ports/token-provider.js';
+import type { RunLimits } from '../core/start-run.js';
+import { readAppSettings, type AppSettings } from './app-settings.js';
+
+/** What the triggers work with; built once per instance from the app settings, replaceable in tests and `mlload serve`. */
+export interface AppServices {
+  settings: AppSettings;
+  limits: RunLimits;
+  store: ResultStore;
+  queue: SliceQueue;
+  plans: PlanSource;
+  tokenProviderFor: (auth: AuthSpec) => TokenProvider;
+  finalize: Omit<FinalizeRunOptions, 'allowMissing'>;
+}
+
+let current: Promise<AppServices> | undefined;
+
+export function appServices(): Promise<AppServices> {
+  current ??= buildFromSettings(readAppSettings());
+  return current;
+}
+
+export function setAppServices(services: AppServices | undefined): void {
+  current = services ? Promise.resolve(services) : undefined;
+}
+
+export function limitsFromSettings(settings: AppSettings): RunLimits {
+  return {
+    maxRps: settings.maxRps,
+    maxDurationSeconds: settings.maxDurationSeconds,
+    maxWorkers: settings.maxWorkers,
+    maxSliceSeconds: settings.maxSliceSeconds,
+    startLeadSeconds: settings.startLeadSeconds,
+    sliceGraceSeconds: settings.sliceGraceSeconds,
+    workerMaxRps: settings.workerMaxRps,
+    workerMaxConnections: settings.workerMaxConnections,
+    allowedTargetHosts: settings.allowedTargetHosts,
+  };
+}
+
+async function buildFromSettings(settings: AppSettings): Promise<AppServices> {
+  const base = {
+    settings,
+    limits: limitsFromSettings(settings),
+    tokenProviderFor: (auth: AuthSpec) => tokenProviderForAuth(auth, { ...process.env, AZURE_CLIENT_ID: settings.clientId }),
+    finalize: { renderReport: (run: FinalizedRun) => renderReport(run) },
+  };
+  if (settings.storageConnectionString) {
+    const connectionString = settings.storageConnectionString;
+    return {
+      ...base,
+      store: AzureResultStore.fromConnectionString(connectionString),
+      queue: StorageSliceQueue.fromConnectionString(connectionString),
+      plans: new BlobPlanSource(BlobServiceClient.fromConnectionString(connectionString).getContainerClient('plans')),
+    };
+  }
+  if (!settings.storageAccountName) throw new Error('no storage configured: set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName (identity)');
+  const credential = defaultCredential(settings.clientId);
+  const account = settings.storageAccountName;
+  const blobServiceUrl = `https://${account}.blob.core.windows.net`;
+  const queueServiceUrl = `https://${account}.queue.core.windows.net`;
+  const tableServiceUrl = `https://${account}.table.core.windows.net`;
+  return {
+    ...base,
+    store: AzureResultStore.fromAccount({ blobServiceUrl, queueServiceUrl, tableServiceUrl, credential }),
+    queue: StorageSliceQueue.fromAccount({ queueServiceUrl, credential }),
+    plans: new BlobPlanSource(new BlobServiceClient(blobServiceUrl, credential).getContainerClient('plans')),
+  };
+}
