@@ -16,6 +16,8 @@ export interface LocalRunOptions {
   planInput: PlanInput;
   payloadFileText?: string;
   workers: number;
+  /** Cut each worker's share into windows of at most this (each window a slice); one window when absent. */
+  windowMs?: number;
   store: ResultStore;
   storeLocation: StoreLocation;
   abortSignal?: AbortSignal;
@@ -30,14 +32,15 @@ export interface LocalRunOptions {
 const START_LEAD_MS = 150;
 
 /**
- * Runs a plan on this machine: one slice per worker, all starting at one absolute instant, each in
- * its own worker thread (one worker runs in this thread), then the same fan-in as the serverless path.
+ * Runs a plan on this machine: one slice per worker (and window), all sharing one absolute origin, each
+ * in its own worker thread (a single slice runs in this thread), then the same fan-in as the serverless
+ * path. Slices of later windows wait in their thread until their window starts.
  */
 export async function runLocally(options: LocalRunOptions): Promise<FinalizedRun> {
   const { plan, store } = options;
   const runId = newRunId();
-  const slices = planSlices(runId, plan, options.workers, 0);
-  const runners = slices.map((slice) => sliceRunner({ planInput: options.planInput, slice, store: options.storeLocation, payloadFileText: options.payloadFileText }, options.workers > 1));
+  const slices = planSlices(runId, plan, options.workers, 0, options.windowMs);
+  const runners = slices.map((slice) => sliceRunner({ planInput: options.planInput, slice, store: options.storeLocation, payloadFileText: options.payloadFileText }, slices.length > 1));
   try {
     await Promise.all(runners.map((r) => r.ready));
     const originEpochMs = Date.now() + START_LEAD_MS;

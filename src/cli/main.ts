@@ -25,6 +25,7 @@ export function buildProgram(): Command {
     .option('-w, --workers <n>', 'workers in parallel (a number or "auto"); overrides the plan')
     .option('-o, --out <dir>', 'results folder of the file store', 'results')
     .option('--storage <connection-string>', 'write results to Azure Blob + Table storage instead of files')
+    .option('--window <duration>', 'cut each worker\'s share into time windows of at most this (slices, as the Function app does)')
     .option('--json', 'print only the summary JSON on stdout')
     .option('-q, --quiet', 'print nothing but errors')
     .option('--no-progress', 'no live progress line')

@@ -11,6 +11,9 @@ import { targetRefusal } from './target-policy.js';
 import { validatePlan } from './validate-plan.js';
 import { autoWorkers, type WorkerLimits } from './worker-sizing.js';
 
+/** Extra time before its start at which a later window's slice becomes visible in the queue. */
+export const LATER_WINDOW_MARGIN_MS = 30_000;
+
 export interface RunLimits extends WorkerLimits {
   maxRps: number;
   maxDurationSeconds: number;
@@ -37,7 +40,13 @@ export interface StartRunDeps {
  */
 export async function startRun(input: unknown, deps: StartRunDeps, nameIfMissing?: string): Promise<PlanResult<RunRecord>> {
   const validated = validatePlan(input, nameIfMissing);
-  if (!validated.ok) return validated;
+  if (!validated.ok) {
+    // Say why the target is refused even when other fields are wrong too.
+    const url = (input as { target?: { url?: unknown } } | null)?.target?.url;
+    const refusal = deps.limits.allowedTargetHosts && typeof url === 'string' ? targetRefusal(url, deps.limits.allowedTargetHosts) : undefined;
+    if (refusal && !validated.problems.some((p) => p.path === '$.target.url')) validated.problems.push({ path: '$.target.url', message: `target refused: ${refusal}` });
+    return validated;
+  }
   const { plan, input: planInput } = validated.value;
   const limits = deps.limits;
   const problems: PlanProblem[] = [];
@@ -79,9 +88,10 @@ export async function startRun(input: unknown, deps: StartRunDeps, nameIfMissing
   await deps.store.createRun(record, redactPlan(planInput));
   try {
     for (const slice of slices) {
-      // Later windows wait in the queue and arrive a lead time before they start.
-      const visibleAtEpochMs = slice.window === 0 ? undefined : originEpochMs + slice.fromUs / 1000 - limits.startLeadSeconds * 1000;
-      await deps.queue.enqueue(slice, { visibleAtEpochMs });
+      // Later windows wait in the queue and arrive a lead time (plus a margin for queue polling and
+      // cold starts) before they start; a slice that arrives early sleeps until its window.
+      const visibleAt = originEpochMs + slice.fromUs / 1000 - limits.startLeadSeconds * 1000 - LATER_WINDOW_MARGIN_MS;
+      await deps.queue.enqueue(slice, { visibleAtEpochMs: slice.window === 0 || visibleAt <= now ? undefined : visibleAt });
     }
   } catch (error) {
     await deps.store.updateRun({ ...record, status: 'error', error: `could not enqueue the run's slices: ${(error as Error).message}` });

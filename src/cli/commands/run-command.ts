@@ -11,6 +11,7 @@ import { ProgressDisplay } from '../progress-display.js';
 import { formatSummaryTable } from '../summary-table.js';
 import { renderReport } from '../../report/render-report.js';
 import { availableParallelism } from 'node:os';
+import { parseDurationMs } from '../../core/duration.js';
 
 export interface RunCommandOptions {
   workers?: string;
@@ -19,6 +20,7 @@ export interface RunCommandOptions {
   json?: boolean;
   quiet?: boolean;
   progress?: boolean;
+  window?: string;
 }
 
 /** `mlload run <plan>`: returns the exit code. */
@@ -32,6 +34,11 @@ export async function runValidPlan(validPlan: LoadedPlan, options: RunCommandOpt
   const location: StoreLocation = options.storage
     ? { kind: 'azure', connectionString: options.storage }
     : { kind: 'file', root: path.resolve(options.out ?? 'results') };
+  let windowMs: number | undefined;
+  if (options.window !== undefined) {
+    windowMs = parseDurationMs(options.window);
+    if (windowMs === undefined || windowMs < 1000) throw new CliError(`--window must be a duration of at least 1s, not ${JSON.stringify(options.window)}`, EXIT.usage);
+  }
   const store = await openStore(location);
   const durationS = pacerForLoad(validPlan.plan.load).durationUs / 1e6;
   const progress = new ProgressDisplay(durationS, Boolean(process.stderr.isTTY) && options.progress !== false && !options.quiet);
@@ -46,6 +53,7 @@ export async function runValidPlan(validPlan: LoadedPlan, options: RunCommandOpt
       planInput: validPlan.input,
       payloadFileText: validPlan.payloadFileText,
       workers,
+      windowMs,
       store,
       storeLocation: location,
       abortSignal: abort.signal,

@@ -1,7 +1,9 @@
-import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import azureFunctions, { type HttpResponseInit } from '@azure/functions';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FUNCTION_ROUTES, matchRoute } from './function-routes.js';
+
+// The package is CommonJS; Node's ESM loader only sees some of its exports by name.
 
 /** Largest request body read, bytes (the plan handler applies its own, smaller limit). */
 const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
@@ -58,8 +60,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, log?:
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  const request = new HttpRequest({ method, url: url.toString(), headers, query: Object.fromEntries(url.searchParams), params, body: body.length > 0 ? { bytes: body } : undefined });
-  const context = new InvocationContext({ functionName: route.name, logHandler: (level, ...args) => log?.(`[${route.name}] ${level}: ${args.join(' ')}`) });
+  const request = new azureFunctions.HttpRequest({ method, url: url.toString(), headers, query: Object.fromEntries(url.searchParams), params, body: body.length > 0 ? { bytes: body } : undefined });
+  const context = new azureFunctions.InvocationContext({ functionName: route.name, logHandler: (level, ...args) => log?.(`[${route.name}] ${level}: ${args.join(' ')}`) });
   send(res, await route.handler(request, context));
 }
 
