@@ -1,3 +1,4 @@
+import { stageName } from '../core/run-id.js';
 import type { TokenCredential } from '@azure/core-auth';
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
@@ -142,8 +143,8 @@ export class AzureResultStore implements ResultStore {
     return this.getJson<PlanInput>(`${runIdOf(runId)}/plan.json`);
   }
 
-  async claimFinalization(runId: string, claimant: string): Promise<boolean> {
-    return this.putText(`${runIdOf(runId)}/finalize.lock`, claimant, 'text/plain; charset=utf-8', true);
+  async claim(runId: string, stage: string, claimant: string): Promise<boolean> {
+    return this.putText(`${runIdOf(runId)}/${stageName(stage)}.lock`, claimant, 'text/plain; charset=utf-8', true);
   }
 
   async saveResults(runId: string, summary: RunSummary, timeseries: readonly TimeseriesRow[]): Promise<void> {

@@ -7,7 +7,7 @@ import type { ResultStore } from '../core/ports/result-store.js';
 import type { ListRunsOptions, RunPage } from '../core/ports/run-store.js';
 import { RAW_SAMPLE_HEADER } from '../core/raw-sample-csv.js';
 import type { RunRecord } from '../core/run-record.js';
-import { isRunId } from '../core/run-id.js';
+import { isRunId, stageName } from '../core/run-id.js';
 import type { RunSummary } from '../core/run-summary.js';
 import type { SliceOutcome } from '../core/execute-slice.js';
 import { sliceOutcomeFromJson, sliceOutcomeToJson } from '../core/slice-outcome-json.js';
@@ -66,9 +66,9 @@ export class FileResultStore implements ResultStore {
     return this.readJson<PlanInput>(runId, 'plan.json');
   }
 
-  async claimFinalization(runId: string, claimant: string): Promise<boolean> {
+  async claim(runId: string, stage: string, claimant: string): Promise<boolean> {
     try {
-      const handle = await open(this.file(runId, 'finalize.lock'), 'wx');
+      const handle = await open(this.file(runId, `${stageName(stage)}.lock`), 'wx');
       await handle.writeFile(claimant);
       await handle.close();
       return true;

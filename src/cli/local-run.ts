@@ -70,7 +70,7 @@ export async function runLocally(options: LocalRunOptions): Promise<FinalizedRun
     } finally {
       options.abortSignal?.removeEventListener('abort', onAbort);
     }
-    await store.claimFinalization(runId, 'local');
+    await store.claim(runId, 'finalize', 'local');
     const finalized = await finalizeRun(store, runId, { ...options.finalize, allowMissing: anyLost });
     if (!finalized) throw new Error(`run ${runId} could not be finalized`);
     return finalized;

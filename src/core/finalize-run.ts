@@ -47,7 +47,7 @@ export async function loadFinalizedRun(store: RunStore & SliceStore, runId: stri
 /**
  * Fan-in: merges every reported slice of a run into its summary and time series, saves them and marks
  * the run final. Returns undefined when slices are still outstanding (and allowMissing is off).
- * Callers make sure only one finalizer runs (RunStore.claimFinalization).
+ * Callers make sure only one finalizer runs (RunStore.claim of stage `finalize`).
  */
 export async function finalizeRun(store: RunStore & SliceStore, runId: string, options: FinalizeRunOptions = {}): Promise<FinalizedRun | undefined> {
   const record = await store.getRun(runId);

@@ -23,7 +23,7 @@ export async function reapRuns(
     for (const run of page.runs) {
       scanned++;
       if (isFinal(run.status) || Date.parse(run.deadlineAt) > now) continue;
-      if (!(await store.claimFinalization(run.runId, 'reaper'))) continue;
+      if (!(await store.claim(run.runId, 'finalize', 'reaper'))) continue;
       const finalized = await finalizeRun(store, run.runId, { ...finalize, allowMissing: true });
       if (finalized) reaped.push(finalized);
     }

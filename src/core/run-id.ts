@@ -18,3 +18,9 @@ export const RUN_ID_PATTERN = /^\d{8}T\d{6}Z-[a-z2-7]{20}$/;
 export function isRunId(text: string): boolean {
   return RUN_ID_PATTERN.test(text);
 }
+
+/** Run stages that can be claimed once (`finalize`, `step-3`) become lock names: checked, never trusted. */
+export function stageName(stage: string): string {
+  if (!/^[a-z0-9-]{1,40}$/.test(stage)) throw new Error(`not a valid stage: ${JSON.stringify(stage.slice(0, 40))}`);
+  return stage;
+}

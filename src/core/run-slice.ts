@@ -66,6 +66,6 @@ async function tryFinalize(runId: string, claimant: string, deps: RunSliceDeps):
   if (!record || isFinal(record.status)) return undefined;
   const reported = new Set((await deps.store.listSlices(runId)).map((s) => s.sliceId));
   if (!record.sliceIds.every((id) => reported.has(id))) return undefined;
-  if (!(await deps.store.claimFinalization(runId, claimant))) return undefined;
+  if (!(await deps.store.claim(runId, 'finalize', claimant))) return undefined;
   return finalizeRun(deps.store, runId, deps.finalize);
 }

@@ -203,7 +203,7 @@ describe('AzureResultStore when storage is unreachable', () => {
     const failures = await Promise.all([
       store.getRun(runId).then(() => 'resolved', (e: Error) => e.message),
       store.getPlan(runId).then(() => 'resolved', (e: Error) => e.message),
-      store.claimFinalization(runId, 'me').then(() => 'resolved', (e: Error) => e.message),
+      store.claim(runId, 'finalize', 'me').then(() => 'resolved', (e: Error) => e.message),
       store.listRuns().then(() => 'resolved', (e: Error) => e.message),
     ]);
     for (const message of failures) {

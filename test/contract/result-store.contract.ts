@@ -102,9 +102,13 @@ export function runResultStoreContract(name: string, make: () => Promise<ResultS
     it('lets exactly one finalizer claim a run', async () => {
       const store = await make();
       const { runId } = await newRun(store);
-      const claims = await Promise.all([store.claimFinalization(runId, 'a'), store.claimFinalization(runId, 'b'), store.claimFinalization(runId, 'c')]);
+      const claims = await Promise.all([store.claim(runId, 'finalize', 'a'), store.claim(runId, 'finalize', 'b'), store.claim(runId, 'finalize', 'c')]);
       expect(claims.filter(Boolean)).toHaveLength(1);
-      expect(await store.claimFinalization(runId, 'd')).toBe(false);
+      expect(await store.claim(runId, 'finalize', 'd')).toBe(false);
+      // Other stages are claimed on their own.
+      expect(await store.claim(runId, 'step-1', 'e')).toBe(true);
+      expect(await store.claim(runId, 'step-1', 'f')).toBe(false);
+      await expect(store.claim(runId, '../x', 'g')).rejects.toThrow(/not a valid stage/);
     });
 
     it('saves and reads the summary, time series and report', async () => {

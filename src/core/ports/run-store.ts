@@ -32,10 +32,11 @@ export interface RunStore {
   listRuns(options?: ListRunsOptions): Promise<RunPage>;
   getPlan(runId: string): Promise<PlanInput | undefined>;
   /**
-   * Claims the right to finalize a run; true for exactly one caller however many race
-   * (two last slices finishing at once, or a slice and the reaper).
+   * Claims a stage of a run — `finalize`, or `step-<k>` of a capacity search — once: true for exactly
+   * one caller however many race (two last slices finishing at once, or a slice and the reaper).
+   * Stage names are lowercase letters, digits and dashes.
    */
-  claimFinalization(runId: string, claimant: string): Promise<boolean>;
+  claim(runId: string, stage: string, claimant: string): Promise<boolean>;
   saveResults(runId: string, summary: RunSummary, timeseries: readonly TimeseriesRow[]): Promise<void>;
   getSummary(runId: string): Promise<RunSummary | undefined>;
   getTimeseries(runId: string): Promise<TimeseriesRow[] | undefined>;
