@@ -9,6 +9,7 @@ import { newRunId } from '../core/run-id.js';
 import { newRunRecord } from '../core/run-record.js';
 import { sliceOutcomeFromJson, type SliceOutcomeJson } from '../core/slice-outcome-json.js';
 import { planSlices } from '../core/slice.js';
+import { advanceCapacity } from '../core/advance-capacity.js';
 import { runSliceHere, type SliceJob } from './slice-job.js';
 
 export interface LocalRunOptions {
@@ -30,6 +31,8 @@ export interface LocalRunOptions {
 
 /** Time between "all workers ready" and the common start instant, so every worker starts on time. */
 const START_LEAD_MS = 150;
+/** Time between judging a capacity step and the next step's start (its worker threads start meanwhile). */
+const STEP_LEAD_MS = 1000;
 
 /**
  * Runs a plan on this machine: one slice per worker (and window), all sharing one absolute origin, each
@@ -49,26 +52,17 @@ export async function runLocally(options: LocalRunOptions): Promise<FinalizedRun
     await store.updateRun({ ...record, status: 'running' });
     options.onStart?.(runId, originEpochMs);
 
-    const progress = new Map<number, SliceProgress>();
-    const onAbort = () => runners.forEach((r) => r.abort());
-    options.abortSignal?.addEventListener('abort', onAbort, { once: true });
-    let anyLost = false;
-    try {
-      const outcomes = await Promise.allSettled(
-        runners.map((runner, i) =>
-          runner.go(originEpochMs, (p) => {
-            progress.set(i, p);
-            options.onProgress?.(totalProgress(progress));
-          }),
-        ),
-      );
-      for (const outcome of outcomes) {
-        // A worker that died is a slice that never reported: the run ends partial, the others' data intact.
-        if (outcome.status === 'fulfilled') await store.saveSlice(sliceOutcomeFromJson(outcome.value));
-        else anyLost = true;
-      }
-    } finally {
-      options.abortSignal?.removeEventListener('abort', onAbort);
+    let anyLost = !(await runSlices(runners, originEpochMs, options));
+    // A capacity search: judge each step, then run the next one, until the search is over.
+    while (plan.load.model === 'capacity' && !anyLost && !options.abortSignal?.aborted) {
+      const step = (await store.getRun(runId))!.capacity!.steps.at(-1)!;
+      await store.claim(runId, `step-${step.window}`, 'local');
+      const advance = await advanceCapacity(store, runId, { now: Date.now(), leadMs: STEP_LEAD_MS, graceMs: 60_000 });
+      if (advance.done) break;
+      const stepRunners = advance.slices.map((slice) => sliceRunner({ planInput: options.planInput, slice, store: options.storeLocation, payloadFileText: options.payloadFileText }, advance.slices.length > 1));
+      runners.push(...stepRunners);
+      await Promise.all(stepRunners.map((r) => r.ready));
+      anyLost = !(await runSlices(stepRunners, originEpochMs, options));
     }
     await store.claim(runId, 'finalize', 'local');
     const finalized = await finalizeRun(store, runId, { ...options.finalize, allowMissing: anyLost });
@@ -77,6 +71,32 @@ export async function runLocally(options: LocalRunOptions): Promise<FinalizedRun
   } finally {
     await Promise.all(runners.map((r) => r.close()));
   }
+}
+
+/** Runs slices to their end and saves each outcome; false when a worker died without reporting. */
+async function runSlices(runners: SliceRunner[], originEpochMs: number, options: LocalRunOptions): Promise<boolean> {
+  const progress = new Map<number, SliceProgress>();
+  const onAbort = () => runners.forEach((r) => r.abort());
+  options.abortSignal?.addEventListener('abort', onAbort, { once: true });
+  let allReported = true;
+  try {
+    const outcomes = await Promise.allSettled(
+      runners.map((runner, i) =>
+        runner.go(originEpochMs, (p) => {
+          progress.set(i, p);
+          options.onProgress?.(totalProgress(progress));
+        }),
+      ),
+    );
+    for (const outcome of outcomes) {
+      // A worker that died is a slice that never reported: the run ends partial, the others' data intact.
+      if (outcome.status === 'fulfilled') await options.store.saveSlice(sliceOutcomeFromJson(outcome.value));
+      else allReported = false;
+    }
+  } finally {
+    options.abortSignal?.removeEventListener('abort', onAbort);
+  }
+  return allReported;
 }
 
 interface SliceRunner {

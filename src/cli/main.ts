@@ -4,8 +4,11 @@ import { runCommand } from './commands/run-command.js';
 import { validateCommand } from './commands/validate-command.js';
 import { simCommand } from './commands/sim-command.js';
 import { demoCommand } from './commands/demo-command.js';
-import { serveCommand } from './commands/serve-command.js';
 import { reportCommand } from './commands/report-command.js';
+import { compareCommand } from './commands/compare-command.js';
+import { runsCommand } from './commands/runs-command.js';
+import { initCommand } from './commands/init-command.js';
+import { schemaCommand } from './commands/schema-command.js';
 
 /**
  * `mlload`: the same engine and stores as the Function app, from a terminal.
@@ -29,6 +32,7 @@ export function buildProgram(): Command {
     .option('--json', 'print only the summary JSON on stdout')
     .option('-q, --quiet', 'print nothing but errors')
     .option('--no-progress', 'no live progress line')
+    .option('--open', 'open the HTML report when the run ends (not in CI)')
     .action(async (plan: string, options) => setExit(await runCommand(plan, options)));
 
   program
@@ -62,7 +66,43 @@ export function buildProgram(): Command {
     .option('--results <dir>', 'results folder of the file store', 'results')
     .option('--storage <connection-string>', 'read the run from Azure storage')
     .option('-o, --out <file>', 'write the report here instead of beside the results')
+    .option('--compare <otherRunId>', 'add a comparison with another run (the reference) to the report')
+    .option('--open', 'open the report once written (not in CI)')
     .action(async (runId: string, options) => setExit(await reportCommand(runId, options)));
+
+  program
+    .command('compare')
+    .description('compare two finished runs metric by metric: run B against run A, with deltas and better/worse/same verdicts')
+    .argument('<runA>', 'reference run id')
+    .argument('<runB>', 'run id compared against it')
+    .option('--results <dir>', 'results folder of the file store (default: results)')
+    .option('--storage <connection-string>', 'read the runs from Azure storage')
+    .option('--json', 'print the comparison as JSON')
+    .action(async (runA: string, runB: string, options) => setExit(await compareCommand(runA, runB, options)));
+
+  program
+    .command('runs')
+    .description('list past runs, newest first')
+    .option('--results <dir>', 'results folder of the file store (default: results)')
+    .option('--storage <connection-string>', 'read the runs from Azure storage')
+    .option('--name <name>', 'only runs of this plan name')
+    .option('--limit <n>', 'at most this many runs (1–1000)', '20')
+    .option('--json', 'print the list as JSON')
+    .action(async (options) => setExit(await runsCommand(options)));
+
+  program
+    .command('init')
+    .description('write a commented starter plan (YAML; JSON with --json) that validates')
+    .argument('[file]', 'where to write it (default plan.yaml, or plan.json with --json)')
+    .option('--json', 'write JSON (no comments) instead of YAML')
+    .option('-f, --force', 'overwrite the file if it exists')
+    .action(async (file: string | undefined, options) => setExit(await initCommand(file, options)));
+
+  program
+    .command('schema', { hidden: true })
+    .description('print the JSON Schema of plans (npm run schema writes schema/plan.schema.json)')
+    .option('-o, --out <file>', 'write it to this file instead of stdout')
+    .action(async (options) => setExit(await schemaCommand(options)));
 
   program
     .command('serve')
@@ -73,7 +113,12 @@ export function buildProgram(): Command {
     .option('--storage <connection-string>', 'use Azure Blob + Table + Queue storage (e.g. Azurite) instead of files')
     .option('--plans <dir>', 'folder of plans for nightly runs (default: the plans container with --storage, else ./plans)')
     .option('-q, --quiet', 'no request log')
-    .action(async (options) => setExit(await serveCommand(options)));
+    .addOption(new Option('--reap-interval <seconds>', 'seconds between reaper passes (tests)').hideHelp())
+    .action(async (options) => {
+      // Loaded only here: the Function handlers register triggers on import (a no-op, with warnings, outside the host).
+      const { serveCommand } = await import('./commands/serve-command.js');
+      setExit(await serveCommand(options));
+    });
 
   program
     .command('demo')

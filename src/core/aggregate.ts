@@ -18,12 +18,14 @@ export interface Counts {
   throttled: number;
   dropped: number;
   missed: number;
+  /** 2xx responses within the run's goodput latency limit (all 2xx when it has none). */
+  good: number;
 }
 
-export const COUNT_NAMES: readonly (keyof Counts)[] = ['planned', 'sent', 'completed', 'ok', 'errors', 'throttled', 'dropped', 'missed'];
+export const COUNT_NAMES: readonly (keyof Counts)[] = ['planned', 'sent', 'completed', 'ok', 'errors', 'throttled', 'dropped', 'missed', 'good'];
 
 export function emptyCounts(): Counts {
-  return { planned: 0, sent: 0, completed: 0, ok: 0, errors: 0, throttled: 0, dropped: 0, missed: 0 };
+  return { planned: 0, sent: 0, completed: 0, ok: 0, errors: 0, throttled: 0, dropped: 0, missed: 0, good: 0 };
 }
 
 /** One second of a run (epoch second `start`); events fall in the window of their own time. */

@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'client_closed',
   'empty_stream',
   'unknown',
+  /** The connection was refused by ALLOWED_TARGET_HOSTS at connect time (the name resolved to a refused address). */
+  'target_refused',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -41,6 +43,7 @@ const BY_CODE: Record<string, ErrorCode> = {
   UND_ERR_INFO: 'protocol_error',
   UND_ERR_CLOSED: 'client_closed',
   UND_ERR_DESTROYED: 'client_closed',
+  MLLOAD_TARGET_REFUSED: 'target_refused',
 };
 
 /** Marks an abort we caused, so its reason maps to a stable code rather than "aborted". */
@@ -57,6 +60,8 @@ export function errorCodeOf(error: unknown): ErrorCode {
   const code = typeof e?.code === 'string' ? e.code : '';
   if (code in BY_CODE) return BY_CODE[code];
   if (code.startsWith('HPE_')) return 'protocol_error';
+  // undici 7's HTTPParserError carries no code (its lookup of llhttp's error name yields undefined).
+  if (e?.name === 'HTTPParserError') return 'protocol_error';
   if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return 'tls';
   if (e?.cause !== undefined && e.cause !== error) {
     const inner = errorCodeOf(e.cause);

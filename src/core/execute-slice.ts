@@ -1,13 +1,13 @@
 import { Aggregate } from './aggregate.js';
 import { HttpClient } from './http-client.js';
 import { systemClock, type MonotonicClock } from './monotonic-clock.js';
-import { pacerForLoad } from './pacers/pacer-for-load.js';
+import { goodputLimitMs } from './goodput.js';
 import type { Plan } from './plan.js';
 import { noTokenProvider, type TokenProvider } from './ports/token-provider.js';
 import type { RawSampleWriter } from './ports/raw-sample-writer.js';
 import { Scheduler } from './scheduler.js';
 import { SliceRecorder } from './slice-recorder.js';
-import { plannedHits, type SliceSpec } from './slice.js';
+import { plannedHits, slicePacer, type SliceSpec } from './slice.js';
 import { PayloadBodies, parsePayloadLines } from './payload-bodies.js';
 
 export type SliceStatus = 'done' | 'aborted' | 'missed' | 'error';
@@ -52,6 +52,8 @@ export interface ExecuteSliceOptions {
   progressIntervalMs?: number;
   /** The text of `payload.file` (read by the caller: a local file, or a blob in the plans container). */
   payloadFileText?: string;
+  /** ALLOWED_TARGET_HOSTS of a service run: checked again at connect time, on the resolved address. */
+  allowedTargetHosts?: readonly string[];
 }
 
 /** How long to wait for requests still in flight after an abort before cutting them off. */
@@ -65,18 +67,20 @@ const ABORT_GRACE_MS = 2000;
 export async function executeSlice(spec: SliceSpec, plan: Plan, options: ExecuteSliceOptions = {}): Promise<SliceOutcome> {
   const clock = options.clock ?? systemClock;
   const tokenProvider = options.tokenProvider ?? noTokenProvider;
-  const pacer = pacerForLoad(plan.load);
-  const planned = plannedHits(pacer, spec);
-  const originUs = clock.usAtEpochMs(spec.originEpochMs);
-  const windowEndUs = originUs + Math.min(spec.toUs, pacer.durationUs);
+  // A capacity step runs its own constant rate over its part of the run: shift the origin to its start.
+  const { pacer, fromUs, toUs, originShiftUs } = slicePacer(plan, spec);
+  const planned = plannedHits(pacer, { worker: spec.worker, workers: spec.workers, fromUs, toUs });
+  const originUs = clock.usAtEpochMs(spec.originEpochMs) + originShiftUs;
+  const windowEndUs = originUs + Math.min(toUs, pacer.durationUs);
   const startedAtMs = clock.epochMsAt(clock.nowUs());
   const base = { runId: spec.runId, sliceId: spec.sliceId, worker: spec.worker, window: spec.window, planned, startedAtMs };
-  const recorder = new SliceRecorder(clock.epochMsAt(0) * 1000, spec.worker, options.rawWriter ?? null);
+  const goodLimitMs = goodputLimitMs(plan);
+  const recorder = new SliceRecorder(clock.epochMsAt(0) * 1000, spec.worker, options.rawWriter ?? null, goodLimitMs === undefined ? Infinity : goodLimitMs * 1000);
 
   const windowOver = pacer.durationUs > 0 ? clock.nowUs() >= windowEndUs : clock.nowUs() > originUs + 60_000_000;
   if (windowOver) {
     recorder.missed(planned);
-    return { ...base, status: 'missed', sent: 0, lateMs: (clock.nowUs() - originUs - spec.fromUs) / 1000, missed: planned, endedAtMs: startedAtMs, aggregate: recorder.aggregate };
+    return { ...base, status: 'missed', sent: 0, lateMs: (clock.nowUs() - originUs - fromUs) / 1000, missed: planned, endedAtMs: startedAtMs, aggregate: recorder.aggregate };
   }
 
   try {
@@ -95,8 +99,8 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     pacer,
     worker: spec.worker,
     workers,
-    fromUs: spec.fromUs,
-    toUs: spec.toUs,
+    fromUs,
+    toUs,
     originUs,
     maxInFlight,
     recorder,
@@ -119,6 +123,7 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     maxResponseBytes: plan.target.maxResponseBytes,
     streaming: plan.target.streaming,
     readsRetryAfter: plan.retry.policy === 'honor-retry-after',
+    allowedTargetHosts: options.allowedTargetHosts,
     onInterTokenGap: (gapUs) => recorder.interTokenGap(gapUs),
     tokenProvider,
     clock,

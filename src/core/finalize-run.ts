@@ -1,5 +1,5 @@
 import { Aggregate } from './aggregate.js';
-import { pacerForLoad } from './pacers/pacer-for-load.js';
+import { runPacer } from './pacers/pacer-for-load.js';
 import type { Plan } from './plan.js';
 import type { RunStore } from './ports/run-store.js';
 import type { SliceStore } from './ports/slice-store.js';
@@ -40,7 +40,7 @@ export async function loadFinalizedRun(store: RunStore & SliceStore, runId: stri
   const slices = await store.listSlices(runId);
   const aggregate = new Aggregate();
   for (const slice of slices) if (record.sliceIds.includes(slice.sliceId)) aggregate.merge(slice.aggregate);
-  const timeseries = (await store.getTimeseries(runId)) ?? timeseriesRows(aggregate, pacerForLoad(validated.value.plan.load), Date.parse(record.originAt));
+  const timeseries = (await store.getTimeseries(runId)) ?? timeseriesRows(aggregate, runPacer(validated.value.plan, record.capacity), Date.parse(record.originAt));
   return { record: { ...record, summary }, plan: validated.value.plan, summary, aggregate, timeseries };
 }
 
@@ -70,8 +70,9 @@ export async function finalizeRun(store: RunStore & SliceStore, runId: string, o
     originEpochMs,
     runError: options.runError,
     functionsPricing: options.functionsPricing,
+    capacity: record.capacity,
   });
-  const timeseries = timeseriesRows(aggregate, pacerForLoad(plan.load), originEpochMs);
+  const timeseries = timeseriesRows(aggregate, runPacer(plan, record.capacity), originEpochMs);
   const finalized: FinalizedRun = { record, plan, summary, aggregate, timeseries };
   await options.amendSummary?.(finalized);
   await store.saveResults(runId, summary, timeseries);

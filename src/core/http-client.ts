@@ -8,6 +8,7 @@ import { SseParser, readCompletionChunk, type SseEvent } from './sse-parser.js';
 import type { PayloadBodies } from './payload-bodies.js';
 import { DeploymentSplit } from './deployment-split.js';
 import { isRetryableStatus, serverRetryAfterMs } from './retry-delay.js';
+import { guardedConnector } from './guarded-lookup.js';
 
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -36,6 +37,8 @@ export interface HttpClientOptions {
   onInterTokenGap?: (gapUs: number) => void;
   /** Read retry-after headers of 429/503 responses (retries on). */
   readsRetryAfter?: boolean;
+  /** ALLOWED_TARGET_HOSTS (service runs): every connection checks the address it goes to (DNS rebinding). */
+  allowedTargetHosts?: readonly string[];
   tokenProvider: TokenProvider;
   clock: MonotonicClock;
   onDone: (exchange: Exchange) => void;
@@ -188,7 +191,9 @@ export class HttpClient {
       connections: options.connections,
       pipelining: 1,
       keepAliveTimeout: 30_000,
-      connect: { timeout: Math.min(options.timeoutMs, 10_000) },
+      connect: options.allowedTargetHosts
+        ? guardedConnector({ allowedHosts: options.allowedTargetHosts, timeout: Math.min(options.timeoutMs, 10_000) })
+        : { timeout: Math.min(options.timeoutMs, 10_000) },
       // Our own deadline covers the whole request; undici's idle timeouts only back it up.
       headersTimeout: options.timeoutMs + 5_000,
       bodyTimeout: options.timeoutMs + 5_000,

@@ -97,7 +97,33 @@ export const phasesLoadSchema = z.strictObject({
   phases: z.array(openLoadSchema).min(1).describe('Open-model loads run one after another, each starting when the previous one ends.'),
 });
 
+export const capacityLoadSchema = z
+  .strictObject({
+    model: z.literal('capacity'),
+    name: label,
+    startRps: positiveRps.describe('Rate of the first step.'),
+    maxRps: positiveRps.describe('Never step above this rate.'),
+    stepDuration: duration.describe('How long each step is judged (after its warm-up).'),
+    warmup: duration.default(10_000).describe('Start of each step that is not judged.'),
+    slo: z
+      .strictObject({
+        p95Ms: z.number().positive().optional(),
+        p99Ms: z.number().positive().optional(),
+        errorRate: z.number().min(0).max(1).default(0.01).describe('Largest share of non-2xx responses (429s included) a passing step may have.'),
+      })
+      .describe('What a step must meet to pass.'),
+    tolerancePct: z.number().min(0.5).max(50).default(5).describe('Stop bisecting when the last pass and the first fail are this close (% of the pass).'),
+    maxSteps: z.number().int().min(2).max(40).default(20),
+  })
+  .check((ctx) => {
+    if (ctx.value.startRps > ctx.value.maxRps) ctx.issues.push({ code: 'custom', input: ctx.value, path: ['startRps'], message: 'must not exceed maxRps' });
+    if (ctx.value.slo.p95Ms === undefined && ctx.value.slo.p99Ms === undefined) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, path: ['slo'], message: 'needs a latency objective: p95Ms or p99Ms' });
+    }
+  });
+
 export const loadSchema = z.discriminatedUnion('model', [
+  capacityLoadSchema,
   constantLoadSchema,
   rampLoadSchema,
   stepLoadSchema,
@@ -137,6 +163,9 @@ export const authSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+const ENDPOINT_RESOURCE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/onlineEndpoints\/[^/]+$/i;
+const DEPLOYMENT_RESOURCE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/onlineEndpoints\/[^/]+\/deployments\/[^/]+$/i;
+
 export const targetSchema = z
   .strictObject({
   url: httpUrl.describe('Scoring URL, e.g. https://<endpoint>.<region>.inference.ml.azure.com/score'),
@@ -154,10 +183,29 @@ export const targetSchema = z
   connections: z.number().int().min(1).max(65_536).optional().describe('Connection limit per worker; default sized from maxInFlight.'),
   maxResponseBytes: z.number().int().min(0).max(1_073_741_824).default(10 * 1024 * 1024).describe('Response bodies are read up to this size; larger ones fail with body_too_large.'),
   streaming: z.boolean().default(false).describe('Parse every response as a token stream (SSE); text/event-stream responses are parsed anyway.'),
+  resourceId: z
+    .string()
+    .regex(ENDPOINT_RESOURCE_ID, 'must be an online endpoint ARM id: /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<ws>/onlineEndpoints/<endpoint>')
+    .optional()
+    .describe('Azure ML online endpoint ARM id: its Azure Monitor metrics are fetched for the run\'s window and joined into the summary (docs/endpoint-metrics.md).'),
+  deploymentResourceId: z
+    .string()
+    .regex(DEPLOYMENT_RESOURCE_ID, 'must be an online deployment ARM id: <endpoint id>/deployments/<deployment>')
+    .optional()
+    .describe('Deployment ARM id for CPU/memory/GPU/instance metrics; default <resourceId>/deployments/<deployment> when target.deployment is set.'),
+  logAnalyticsWorkspaceId: z
+    .string()
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a Log Analytics workspace id (a GUID: the workspace\'s "Workspace ID")')
+    .optional()
+    .describe('Log Analytics workspace receiving the endpoint\'s AmlOnlineEndpointTrafficLog: server-side durations and status codes for the run\'s window.'),
   })
   .check((ctx) => {
     if (ctx.value.deployment !== undefined && ctx.value.deployments !== undefined) {
       ctx.issues.push({ code: 'custom', input: ctx.value, path: ['deployments'], message: 'give either deployment or deployments, not both' });
+    }
+    const { resourceId, deploymentResourceId } = ctx.value;
+    if (resourceId !== undefined && deploymentResourceId !== undefined && !deploymentResourceId.toLowerCase().startsWith(`${resourceId.toLowerCase()}/deployments/`)) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, path: ['deploymentResourceId'], message: 'must be a deployment of target.resourceId' });
     }
   });
 
@@ -176,6 +224,18 @@ export const costSchema = z
     currency: z.string().max(8).default('USD'),
   })
   .describe('Turns rates into cost per 1,000 requests.');
+
+export const sizingSchema = z
+  .strictObject({
+    targetRps: positiveRps.optional().describe('Rate to size for; default: the capacity found by a capacity search, else the achieved rate.'),
+    targetUtilization: z.number().gt(0).max(1).default(0.7).describe('Share of each instance\'s concurrency planned to be busy (headroom for bursts).'),
+    maxConcurrentRequestsPerInstance: z.number().int().min(1).max(1000).optional().describe('The deployment\'s request_settings.max_concurrent_requests_per_instance (Azure ML default 1; tag maxConcurrentRequestsPerInstance also works).'),
+    instances: z.number().int().min(1).max(1000).optional().describe('Instances serving during the run; default cost.instances, tag instances, else the DeploymentCapacity metric.'),
+    latencyMs: z.number().positive().optional().describe('Latency to size with; default the run\'s client p95.'),
+    instanceHourlyPrice: z.number().nonnegative().optional().describe('Price of one instance per hour; default cost.instanceHourlyPrice.'),
+    currency: z.string().max(8).optional().describe('Currency of the price; default cost.currency, else USD.'),
+  })
+  .describe('Instance-count recommendation: ceil(rps × latency_s ÷ targetUtilization ÷ maxConcurrentRequestsPerInstance) (docs/endpoint-metrics.md).');
 
 export const payloadSchema = z
   .strictObject({
@@ -210,6 +270,15 @@ export const thresholdsSchema = z.strictObject({
   minAchievedRps: z.number().nonnegative().optional().describe('Smallest allowed achieved send rate.'),
 });
 
+export const baselineSchema = z
+  .strictObject({
+    runs: z.number().int().min(1).max(100).default(7).describe('How many previous passed runs of this plan name the baseline is the median of.'),
+    p95Pct: z.number().nonnegative().default(10).describe('Regressed when latency p95 rises more than this many % over the baseline p95.'),
+    errorRateAbs: z.number().min(0).max(1).default(0.005).describe('Regressed when the error rate rises more than this (absolute share: 0.005 = 0.5 percentage point).'),
+    throughputPct: z.number().min(0).max(100).default(5).describe('Regressed when throughput falls more than this many % under the baseline throughput.'),
+  })
+  .describe('Judge each run against the median of the previous passed runs of the same plan name (nightly regressions). A regressed run keeps its status; mlload run exits 1.');
+
 export const planSchema = z.strictObject({
   $schema: z.string().optional(),
   name: z
@@ -225,7 +294,9 @@ export const planSchema = z.strictObject({
   thresholds: thresholdsSchema.default({}),
   retry: retrySchema.default({ policy: 'none', maxRetries: 3, maxDelayMs: 30_000 }),
   cost: costSchema.optional(),
+  sizing: sizingSchema.optional(),
   tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  baseline: baselineSchema.optional(),
 });
 
 export type PlanInput = z.input<typeof planSchema>;
@@ -233,5 +304,6 @@ export type Plan = z.output<typeof planSchema>;
 export type LoadSpec = Plan['load'];
 export type OpenLoadSpec = z.output<typeof openLoadSchema>;
 export type ConcurrencyLoadSpec = z.output<typeof concurrencyLoadSchema>;
+export type CapacityLoadSpec = z.output<typeof capacityLoadSchema>;
 export type Thresholds = Plan['thresholds'];
 export type AuthSpec = Plan['target']['auth'];

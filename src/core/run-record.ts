@@ -1,4 +1,5 @@
-import { pacerForLoad, peakRps } from './pacers/pacer-for-load.js';
+import { maxLoadDurationUs, peakRps } from './pacers/pacer-for-load.js';
+import type { CapacityState } from './capacity-search.js';
 import type { RunStatus, RunSummary } from './run-summary.js';
 
 /** A run as the stores keep it: what was asked, where it stands, and (once final) its summary. */
@@ -20,6 +21,8 @@ export interface RunRecord {
   model: string;
   targetRps: number;
   tags: Record<string, string | number | boolean>;
+  /** A capacity search: the steps taken so far and, once done, the capacity found. */
+  capacity?: CapacityState;
   /** Set when the run is final. */
   summary?: RunSummary;
   finishedAt?: string;
@@ -46,7 +49,7 @@ export interface NewRunRecordOptions {
 /** The record of a new run, `scheduled` until its first slice starts. */
 export function newRunRecord(options: NewRunRecordOptions): RunRecord {
   const { plan, slices } = options;
-  const durationMs = pacerForLoad(plan.load).durationUs / 1000;
+  const durationMs = maxLoadDurationUs(plan.load) / 1000;
   return {
     runId: options.runId,
     name: plan.name,
@@ -62,5 +65,9 @@ export function newRunRecord(options: NewRunRecordOptions): RunRecord {
     model: plan.load.model,
     targetRps: peakRps(plan.load),
     tags: plan.tags,
+    capacity:
+      plan.load.model === 'capacity' && slices.length > 0
+        ? { steps: [{ window: 0, rps: slices[0].stepRps ?? plan.load.startRps, fromUs: slices[0].fromUs, toUs: slices[0].toUs }], done: false }
+        : undefined,
   };
 }

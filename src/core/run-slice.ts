@@ -7,6 +7,8 @@ import type { TokenProvider } from './ports/token-provider.js';
 import { isFinal } from './run-record.js';
 import { parseSliceMessage } from './slice-message.js';
 import { validatePlan } from './validate-plan.js';
+import { advanceCapacity } from './advance-capacity.js';
+import type { SliceQueue } from './ports/slice-queue.js';
 
 export interface RunSliceDeps {
   store: ResultStore;
@@ -14,8 +16,14 @@ export interface RunSliceDeps {
   finalize?: Omit<FinalizeRunOptions, 'allowMissing'>;
   /** Reads payload.file (a blob in the plans container). */
   readPayloadFile?: (name: string) => Promise<string | undefined>;
+  /** Where a capacity search's next step goes, and its timing. */
+  queue?: SliceQueue;
+  startLeadMs?: number;
+  graceMs?: number;
   abortSignal?: AbortSignal;
   log?: (message: string) => void;
+  /** ALLOWED_TARGET_HOSTS: the HTTP client checks each connection's resolved address against it. */
+  allowedTargetHosts?: readonly string[];
 }
 
 export type RunSliceResult =
@@ -51,7 +59,7 @@ export async function runSlice(messageText: string, deps: RunSliceDeps): Promise
   const rawWriter = store.openRawWriter(slice.runId, slice.sliceId);
   let outcome: SliceOutcome;
   try {
-    outcome = await executeSlice(slice, plan, { rawWriter, tokenProvider: deps.tokenProviderFor(plan.target.auth), abortSignal: deps.abortSignal, payloadFileText });
+    outcome = await executeSlice(slice, plan, { rawWriter, tokenProvider: deps.tokenProviderFor(plan.target.auth), abortSignal: deps.abortSignal, payloadFileText, allowedTargetHosts: deps.allowedTargetHosts });
   } finally {
     await rawWriter.close().catch((error: Error) => deps.log?.(`raw samples of ${slice.sliceId} not fully written: ${error.message}`));
   }
@@ -60,12 +68,26 @@ export async function runSlice(messageText: string, deps: RunSliceDeps): Promise
   return { kind: 'ran', outcome, finalized: await tryFinalize(slice.runId, slice.sliceId, deps) };
 }
 
-/** Fan-in when every slice has reported; only the claimant merges. */
+/**
+ * Fan-in when every slice has reported; only the claimant merges. A capacity search first decides its
+ * next step (claimed per step) and enqueues it; the run is finalized when the search is over.
+ */
 async function tryFinalize(runId: string, claimant: string, deps: RunSliceDeps): Promise<FinalizedRun | undefined> {
   const record = await deps.store.getRun(runId);
   if (!record || isFinal(record.status)) return undefined;
   const reported = new Set((await deps.store.listSlices(runId)).map((s) => s.sliceId));
   if (!record.sliceIds.every((id) => reported.has(id))) return undefined;
+  if (record.capacity && !record.capacity.done) {
+    const step = record.capacity.steps[record.capacity.steps.length - 1];
+    if (!(await deps.store.claim(runId, `step-${step.window}`, claimant))) return undefined;
+    const advance = await advanceCapacity(deps.store, runId, { now: Date.now(), leadMs: deps.startLeadMs ?? 5000, graceMs: deps.graceMs ?? 120_000 });
+    if (!advance.done) {
+      if (!deps.queue) throw new Error('a capacity search needs a queue for its next step');
+      for (const slice of advance.slices) await deps.queue.enqueue(slice);
+      deps.log?.(`run ${runId}: capacity step ${step.window} judged; next step ${advance.slices[0].window} at ${advance.slices[0].stepRps} rps`);
+      return undefined;
+    }
+  }
   if (!(await deps.store.claim(runId, 'finalize', claimant))) return undefined;
   return finalizeRun(deps.store, runId, deps.finalize);
 }

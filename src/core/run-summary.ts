@@ -1,7 +1,12 @@
 import { Aggregate, type Counts } from './aggregate.js';
+import type { BaselineVerdict } from './baseline.js';
+import type { EndpointSummary } from './endpoint-summary.js';
+import type { SizingRecommendation } from './sizing.js';
 import type { SliceOutcome } from './execute-slice.js';
 import { createHistogram, percentilesMs, type PercentilesMs } from './histogram.js';
-import { pacerForLoad, peakRps } from './pacers/pacer-for-load.js';
+import { peakRps, runPacer } from './pacers/pacer-for-load.js';
+import type { CapacityState } from './capacity-search.js';
+import { goodputLimitMs } from './goodput.js';
 import type { Plan } from './plan.js';
 import { redactUrl } from './redact.js';
 import { evaluateThresholds, type ThresholdResult } from './thresholds.js';
@@ -54,10 +59,31 @@ export interface RunSummary {
   tags: Record<string, string | number | boolean>;
   /** Present when responses were token streams (SSE). */
   streaming?: StreamingSummary;
+  /** 2xx responses that met the latency objective (capacity SLO, else the tightest latency threshold), per second. */
+  goodput: { rps: number; requests: number; latencyLimitMs: number | null };
+  /** Present for a capacity search: the highest rate that met the SLO, and every step. */
+  capacity?: CapacitySummary;
   /** Present when the plan has `cost`, or when the run's own Functions cost is known. */
   cost?: CostSummary;
   /** Present when the plan retries throttled requests: latency above is end to end (first send → final answer). */
   retry?: { policy: string; retriesSent: number; succeededAfterRetry: number; firstAttemptLatencyMs: PercentilesMs };
+  /** Present when the plan has `baseline`: this run against the median of the previous passed runs of its plan. */
+  baseline?: BaselineVerdict;
+  /** Present when the plan names an Azure ML endpoint (target.resourceId): what the endpoint's Azure Monitor metrics showed (docs/endpoint-metrics.md). */
+  endpoint?: EndpointSummary;
+  /** Present when the plan has `sizing`, the tag maxConcurrentRequestsPerInstance or an endpoint resource id: instances needed for the target rate. */
+  sizing?: SizingRecommendation;
+}
+
+export interface CapacitySummary {
+  /** Highest rate that met the SLO (0 when none did). */
+  maxRps: number;
+  /** The search stopped at the plan's maxRps without a failure: the capacity may be higher. */
+  capped: boolean;
+  /** False when the search did not finish (the run ended early). */
+  done: boolean;
+  slo: { p95Ms?: number; p99Ms?: number; errorRate: number };
+  steps: { rps: number; p95Ms: number; p99Ms: number; errorRate: number; throttleRate: number; planned: number; sent: number; passed: boolean; reasons: string[] }[];
 }
 
 export interface CostSummary {
@@ -107,6 +133,8 @@ export interface SummarizeOptions {
   runError?: string;
   /** Known when the run ran on Azure Functions. */
   functionsPricing?: FunctionsPricing;
+  /** A capacity search's steps (from the run record). */
+  capacity?: CapacityState;
 }
 
 /** Sent below this share of the plan means the generator under-delivered. */
@@ -118,7 +146,7 @@ export function summarizeRun(options: SummarizeOptions): { summary: RunSummary; 
   const aggregate = new Aggregate();
   for (const slice of slices) aggregate.merge(slice.aggregate);
   const c = aggregate.counts;
-  const pacer = pacerForLoad(plan.load);
+  const pacer = runPacer(plan, options.capacity);
   const open = pacer.kind === 'open';
   const requests: Counts = { ...c, planned: open ? c.planned + c.missed : c.sent };
   if (open) {
@@ -131,7 +159,9 @@ export function summarizeRun(options: SummarizeOptions): { summary: RunSummary; 
 
   const firstSentMs = aggregate.firstSentMs || options.originEpochMs;
   const sendSpanS = Math.max(0.001, (aggregate.lastDoneMs - firstSentMs) / 1000);
-  const durationS = pacer.durationUs > 0 ? pacer.durationUs / 1e6 : sendSpanS;
+  // A capacity search spends time between steps judging them: its duration is the time under load.
+  const loadUs = options.capacity ? options.capacity.steps.reduce((sum, s) => sum + (s.toUs - s.fromUs), 0) : pacer.durationUs;
+  const durationS = loadUs > 0 ? loadUs / 1e6 : sendSpanS;
   const latencyMs = percentilesMs(aggregate.responseTime);
   const lag = percentilesMs(aggregate.scheduleLag);
   const errorRate = c.sent > 0 ? c.errors / c.sent : 0;
@@ -141,7 +171,8 @@ export function summarizeRun(options: SummarizeOptions): { summary: RunSummary; 
     achieved: round(c.sent / durationS),
     throughput: round(c.ok / Math.max(durationS, sendSpanS)),
   };
-  const thresholds = evaluateThresholds(plan.thresholds, { latencyMs, errorRate, throttleRate, achievedRps: rate.achieved });
+  // A capacity search is judged by its SLO, step by step, not by thresholds on its overloaded whole.
+  const thresholds = options.capacity ? [] : evaluateThresholds(plan.thresholds, { latencyMs, errorRate, throttleRate, achievedRps: rate.achieved });
 
   const missing = [...(options.missingSlices ?? [])];
   const missed = slices.filter((s) => s.status === 'missed').map((s) => s.sliceId);
@@ -154,9 +185,19 @@ export function summarizeRun(options: SummarizeOptions): { summary: RunSummary; 
   if (missing.length > 0) reasons.push(`${missing.length} slice(s) never reported: ${missing.join(', ')}`);
   if (missed.length > 0) reasons.push(`${missed.length} slice(s) started after their window ended: ${missed.join(', ')}`);
   if (aborted) reasons.push('the run was stopped before the end of its schedule');
+  const searchUnfinished = options.capacity !== undefined && !options.capacity.done;
+  if (searchUnfinished) reasons.push('the capacity search did not finish');
   if (options.runError || (slices.length > 0 && failed.length === slices.length) || slices.length === 0) status = 'error';
-  else if (missing.length > 0 || missed.length > 0 || failed.length > 0 || aborted) status = 'partial';
-  if (status === 'passed') {
+  else if (missing.length > 0 || missed.length > 0 || failed.length > 0 || aborted || searchUnfinished) status = 'partial';
+  if (status === 'passed' && options.capacity) {
+    // A search overloads the target on purpose: steps are judged one by one against the SLO (generator
+    // delivery included); the run fails only when no step met it.
+    const best = Math.max(0, ...options.capacity.steps.filter((s) => s.result?.passed).map((s) => s.rps));
+    if (best === 0) {
+      reasons.push('no step met the SLO');
+      status = 'failed';
+    }
+  } else if (status === 'passed') {
     if (open && c.sent < MIN_DELIVERED_SHARE * requests.planned) {
       reasons.push(`the generator under-delivered: sent ${c.sent} of ${requests.planned} planned (${pct(c.sent / Math.max(1, requests.planned))}, needs ≥ 99%)`);
     }
@@ -194,8 +235,19 @@ export function summarizeRun(options: SummarizeOptions): { summary: RunSummary; 
     ),
     slices: { expected: slices.length + missing.length, reported: slices.length, missing, missed, failed },
     tags: plan.tags,
+    goodput: { rps: round(c.good / Math.max(durationS, sendSpanS)), requests: c.good, latencyLimitMs: goodputLimitMs(plan) ?? null },
   };
-  const cost = costSummary(plan, rate.throughput, slices, options.functionsPricing);
+  if (plan.load.model === 'capacity' && options.capacity) {
+    const state = options.capacity;
+    summary.capacity = {
+      maxRps: state.maxRps ?? Math.max(0, ...state.steps.filter((s) => s.result?.passed).map((s) => s.rps)),
+      capped: state.capped ?? false,
+      done: state.done,
+      slo: plan.load.slo,
+      steps: state.steps.filter((s) => s.result).map((s) => ({ rps: s.rps, ...s.result! })),
+    };
+  }
+  const cost = costSummary(plan, rate.throughput, slices, options.functionsPricing, summary.capacity?.maxRps);
   if (cost) summary.cost = cost;
   if (plan.retry.policy !== 'none') {
     const r = aggregate.retries;
@@ -247,13 +299,14 @@ function workerSummaries(slices: readonly SliceOutcome[], durationS: number): Wo
     }));
 }
 
-function costSummary(plan: Plan, throughputRps: number, slices: readonly SliceOutcome[], pricing?: FunctionsPricing): CostSummary | undefined {
+function costSummary(plan: Plan, throughputRps: number, slices: readonly SliceOutcome[], pricing?: FunctionsPricing, capacityRps?: number): CostSummary | undefined {
   if (!plan.cost && !pricing) return undefined;
   const cost: CostSummary = { currency: plan.cost?.currency ?? pricing?.currency ?? 'USD' };
   if (plan.cost) {
     const perHour = plan.cost.instanceHourlyPrice * plan.cost.instances;
     cost.endpointPerHour = round(perHour, 4);
     if (throughputRps > 0) cost.per1000RequestsAtThroughput = round((perHour / (throughputRps * 3600)) * 1000, 6);
+    if (capacityRps !== undefined && capacityRps > 0) cost.per1000RequestsAtCapacity = round((perHour / (capacityRps * 3600)) * 1000, 6);
   }
   if (pricing) {
     const seconds = slices.reduce((sum, s) => sum + Math.max(0, s.endedAtMs - s.startedAtMs) / 1000, 0);

@@ -29,6 +29,8 @@ export class SliceRecorder {
     unixUsAtMonotonicZero: number,
     private readonly worker: number,
     private readonly raw: RawSampleWriter | null,
+    /** A 2xx response within this latency counts toward goodput. */
+    private readonly goodLimitUs = Infinity,
   ) {
     this.originUnixUs = Math.round(unixUsAtMonotonicZero);
     this.originEpochSecond = unixUsAtMonotonicZero / 1e6;
@@ -91,6 +93,7 @@ export class SliceRecorder {
       c.ok++;
       w.ok++;
       if (e.attempt > 1) this.aggregate.retries!.succeededAfterRetry++;
+      if (latencyUs <= this.goodLimitUs) c.good++;
     } else {
       c.errors++;
       w.errors++;

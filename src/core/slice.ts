@@ -1,4 +1,6 @@
 import { pacerForLoad } from './pacers/pacer-for-load.js';
+import { ConstantPacer } from './pacers/constant-pacer.js';
+import { stepDurationUs, type CapacityStep } from './capacity-search.js';
 import { hitsBetween, type Pacer } from './pacers/pacer.js';
 import type { Plan } from './plan.js';
 
@@ -19,6 +21,8 @@ export interface SliceSpec {
   toUs: number;
   /** Wall-clock epoch ms of the load's start (pacer time 0). */
   originEpochMs: number;
+  /** Capacity search: this slice runs its step at this constant rate over [fromUs, toUs). */
+  stepRps?: number;
 }
 
 export function sliceId(worker: number, window: number): string {
@@ -30,6 +34,9 @@ export function sliceId(worker: number, window: number): string {
  * The load is split, never multiplied: together the slices send exactly the plan's hits.
  */
 export function planSlices(runId: string, plan: Plan, workers: number, originEpochMs: number, maxSliceMs = Infinity): SliceSpec[] {
+  if (plan.load.model === 'capacity') {
+    return capacityStepSlices(runId, workers, originEpochMs, { window: 0, rps: plan.load.startRps, fromUs: 0, toUs: stepDurationUs(plan.load) });
+  }
   const pacer = pacerForLoad(plan.load);
   const durationUs = pacer.durationUs;
   const windowUs = Number.isFinite(maxSliceMs) ? maxSliceMs * 1000 : Infinity;
@@ -43,6 +50,30 @@ export function planSlices(runId: string, plan: Plan, workers: number, originEpo
     }
   }
   return slices;
+}
+
+/** The slices of one capacity-search step: every worker at the step's rate, split, over the step's time. */
+export function capacityStepSlices(runId: string, workers: number, originEpochMs: number, step: Pick<CapacityStep, 'window' | 'rps' | 'fromUs' | 'toUs'>): SliceSpec[] {
+  return Array.from({ length: workers }, (_, worker) => ({
+    runId,
+    sliceId: sliceId(worker, step.window),
+    worker,
+    workers,
+    window: step.window,
+    windows: step.window + 1,
+    fromUs: step.fromUs,
+    toUs: step.toUs,
+    originEpochMs,
+    stepRps: step.rps,
+  }));
+}
+
+/** The pacer and window a slice runs: its step's constant rate for a capacity step, else the plan's. */
+export function slicePacer(plan: Plan, slice: SliceSpec): { pacer: Pacer; fromUs: number; toUs: number; originShiftUs: number } {
+  if (slice.stepRps !== undefined) {
+    return { pacer: new ConstantPacer(slice.stepRps, slice.toUs - slice.fromUs), fromUs: 0, toUs: Infinity, originShiftUs: slice.fromUs };
+  }
+  return { pacer: pacerForLoad(plan.load), fromUs: slice.fromUs, toUs: slice.toUs, originShiftUs: 0 };
 }
 
 /** Hits a slice is planned to send (open model; the closed model plans none in advance). */

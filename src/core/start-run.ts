@@ -1,4 +1,4 @@
-import { pacerForLoad, peakRps } from './pacers/pacer-for-load.js';
+import { maxLoadDurationUs, peakRps } from './pacers/pacer-for-load.js';
 import { parsePayloadLines } from './payload-bodies.js';
 import type { PlanProblem, PlanResult } from './plan-problem.js';
 import type { RunStore } from './ports/run-store.js';
@@ -8,13 +8,14 @@ import { newRunId } from './run-id.js';
 import { newRunRecord, type RunRecord } from './run-record.js';
 import { planSlices } from './slice.js';
 import { targetRefusal } from './target-policy.js';
+import { payloadLinesCapProblems, requestCapProblems, withResponseCap, type RequestCapLimits } from './request-caps.js';
 import { validatePlan } from './validate-plan.js';
 import { autoWorkers, type WorkerLimits } from './worker-sizing.js';
 
 /** Extra time before its start at which a later window's slice becomes visible in the queue. */
 export const LATER_WINDOW_MARGIN_MS = 30_000;
 
-export interface RunLimits extends WorkerLimits {
+export interface RunLimits extends WorkerLimits, RequestCapLimits {
   maxRps: number;
   maxDurationSeconds: number;
   maxSliceSeconds: number;
@@ -52,7 +53,7 @@ export async function startRun(input: unknown, deps: StartRunDeps, nameIfMissing
   const problems: PlanProblem[] = [];
   const peak = peakRps(plan.load);
   if (peak > limits.maxRps) problems.push({ path: '$.load', message: `peak rate ${peak} rps is over the limit MAX_RPS=${limits.maxRps}` });
-  const durationS = pacerForLoad(plan.load).durationUs / 1e6;
+  const durationS = maxLoadDurationUs(plan.load) / 1e6;
   if (durationS > limits.maxDurationSeconds) {
     problems.push({ path: '$.load', message: `duration ${durationS} s is over the limit MAX_DURATION_SECONDS=${limits.maxDurationSeconds}` });
   }
@@ -75,8 +76,10 @@ export async function startRun(input: unknown, deps: StartRunDeps, nameIfMissing
     else {
       const lines = parsePayloadLines(text, plan.payload.order, plan.payload.file);
       if (!lines.ok) problems.push(...lines.problems.map((p) => ({ path: '$.payload.file', message: `${p.path} ${p.message}` })));
+      else problems.push(...payloadLinesCapProblems(lines.value.bodies, limits));
     }
   }
+  problems.push(...requestCapProblems(plan, planInput, limits));
   if (problems.length > 0) return { ok: false, problems };
 
   const workers = plan.workers === 'auto' ? autoWorkers(plan, limits) : plan.workers;
@@ -85,7 +88,7 @@ export async function startRun(input: unknown, deps: StartRunDeps, nameIfMissing
   const originEpochMs = now + limits.startLeadSeconds * 1000;
   const slices = planSlices(runId, plan, workers, originEpochMs, limits.maxSliceSeconds * 1000);
   const record = newRunRecord({ runId, plan, slices, originEpochMs, graceMs: limits.sliceGraceSeconds * 1000, now: new Date(now) });
-  await deps.store.createRun(record, redactPlan(planInput));
+  await deps.store.createRun(record, redactPlan(withResponseCap(planInput, plan, limits)));
   try {
     for (const slice of slices) {
       // Later windows wait in the queue and arrive a lead time (plus a margin for queue polling and

@@ -11,7 +11,8 @@ export async function runSliceHandler(queueItem: unknown, context: InvocationCon
   const text = typeof queueItem === 'string' ? queueItem : JSON.stringify(queueItem);
   const services = await appServices();
   try {
-    await runSlice(text, { store: services.store, tokenProviderFor: services.tokenProviderFor, finalize: services.finalize, readPayloadFile: (name) => services.plans.readFile(name), log: (m) => context.log(m) });
+    await runSlice(text, { store: services.store, tokenProviderFor: services.tokenProviderFor, finalize: services.finalize, readPayloadFile: (name) => services.plans.readFile(name), log: (m) => context.log(m), allowedTargetHosts: services.limits.allowedTargetHosts,
+      queue: services.queue, startLeadMs: services.settings.startLeadSeconds * 1000, graceMs: services.settings.sliceGraceSeconds * 1000 });
   } catch (error) {
     if (error instanceof MalformedSliceMessage) {
       context.warn(`dropped a queue message: ${error.message}`);

@@ -14,9 +14,8 @@ import { reapRuns } from '../../core/reap-runs.js';
 import { runSlice } from '../../core/run-slice.js';
 import { MalformedSliceMessage } from '../../core/slice-message.js';
 import { readAppSettings } from '../../functions/app-settings.js';
-import { limitsFromSettings, setAppServices, type AppServices } from '../../functions/app-services.js';
+import { finalizeHooks, limitsFromSettings, setAppServices, type AppServices } from '../../functions/app-services.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { renderReport } from '../../report/render-report.js';
 import { startFunctionsHttpServer, type FunctionsHttpServer } from '../serve/functions-http-server.js';
 
 export interface ServeOptions {
@@ -26,6 +25,8 @@ export interface ServeOptions {
   storage?: string;
   plans?: string;
   quiet?: boolean;
+  /** Seconds between reaper passes (hidden option, for tests; default 30). */
+  reapInterval?: string;
 }
 
 export interface RunningServe {
@@ -41,6 +42,7 @@ export interface RunningServe {
 export async function startServe(options: ServeOptions, env: Record<string, string | undefined> = process.env): Promise<RunningServe> {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, not ${JSON.stringify(options.port)}`, EXIT.usage);
+  const reapMs = reapIntervalMs(options.reapInterval);
   let settings;
   try {
     settings = readAppSettings(env);
@@ -60,11 +62,12 @@ export async function startServe(options: ServeOptions, env: Record<string, stri
         ? new BlobPlanSource(BlobServiceClient.fromConnectionString(options.storage).getContainerClient('plans'))
         : new FolderPlanSource(path.resolve('plans')),
     tokenProviderFor: (auth) => tokenProviderForAuth(auth, env),
-    finalize: { renderReport: (run) => renderReport(run) },
+    finalize: finalizeHooks(store),
   };
   const handler: SliceMessageHandler = async (text) => {
     try {
-      await runSlice(text, { store, tokenProviderFor: services.tokenProviderFor, finalize: services.finalize, readPayloadFile: (name) => services.plans.readFile(name), log });
+      await runSlice(text, { store, tokenProviderFor: services.tokenProviderFor, finalize: services.finalize, readPayloadFile: (name) => services.plans.readFile(name), log, allowedTargetHosts: services.limits.allowedTargetHosts,
+        queue: services.queue, startLeadMs: settings.startLeadSeconds * 1000, graceMs: settings.sliceGraceSeconds * 1000 });
     } catch (error) {
       if (!(error instanceof MalformedSliceMessage)) throw error;
       log(`dropped a queue message: ${error.message}`);
@@ -88,7 +91,7 @@ export async function startServe(options: ServeOptions, env: Record<string, stri
       (reaped) => reaped.forEach((r) => log(`run ${r.record.runId} finalized ${r.summary.status} by the reaper`)),
       (error: Error) => log(`reaper: ${error.message}`),
     );
-  }, 30_000);
+  }, reapMs);
   const server = await startFunctionsHttpServer({ host: options.host, port, log });
   return {
     server,
@@ -100,6 +103,13 @@ export async function startServe(options: ServeOptions, env: Record<string, stri
       setAppServices(undefined);
     },
   };
+}
+
+function reapIntervalMs(text: string | undefined): number {
+  if (text === undefined) return 30_000;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 3600) throw new CliError(`--reap-interval must be seconds from 0.1 to 3600, not ${JSON.stringify(text)}`, EXIT.usage);
+  return seconds * 1000;
 }
 
 /** `mlload serve`: until SIGINT/SIGTERM. */
