@@ -57,6 +57,9 @@ export function buildProgram(): Command {
     .option('--error-500 <share>', 'share of requests answered 500', '0')
     .option('--key-env <name>', 'require "Authorization: Bearer <key>" with the key read from this environment variable')
     .option('--deployments <list>', 'deployments and traffic weights, e.g. blue:90,green:10', 'blue:100')
+    .option('--ttft-ms <ms>', 'chat endpoint: time to first token, ms', '200')
+    .option('--itl-ms <ms>', 'chat endpoint: time between tokens, ms', '20')
+    .option('--tokens <n>', 'chat endpoint: tokens per answer', '32')
     .action(async (options) => setExit(await simCommand(options)));
 
   program

@@ -1,3 +1,4 @@
+import { validateChatOptions, type ChatModelOptions } from './chat-completions.js';
 import type { ServiceTimeSpec } from './service-time.js';
 
 export type { ServiceTimeSpec } from './service-time.js';
@@ -28,6 +29,8 @@ export interface SimulatorOptions {
   deployments?: SimulatorDeployment[];
   /** Seeds routing, service times and injected errors, for repeatable tests. */
   seed?: number;
+  /** The OpenAI-compatible POST /v1/chat/completions (streams when asked). */
+  chat?: ChatModelOptions;
 }
 
 /** Defaults are Azure ML's own where it has one (max_concurrent_requests_per_instance, request_timeout_ms). */
@@ -166,6 +169,7 @@ export function validateSimulatorOptions(options: unknown): string[] {
     problems.push('key must be a non-empty string without spaces or control characters');
   }
   checkDeployments(o.deployments, problems);
+  problems.push(...validateChatOptions(o.chat));
   if (o.seed !== undefined && !Number.isInteger(o.seed)) problems.push('seed must be an integer');
   return problems;
 }

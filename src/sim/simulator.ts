@@ -1,5 +1,6 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import { CHAT_DEFAULTS, ChatModel } from './chat-completions.js';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DeploymentPool, type PoolOutcome } from './deployment-pool.js';
@@ -94,6 +95,11 @@ export function describeSimulator(sim: RunningSimulator, options: SimulatorOptio
   }
   lines.push(resolved.key === undefined ? '  auth: none' : '  auth: key (Authorization: Bearer <key>)');
   lines.push(`  capacity ≈ ${formatRps(sim.capacityRps)} rps`);
+  const chat = { ...CHAT_DEFAULTS, ...options?.chat };
+  lines.push(
+    `  chat: POST ${sim.url}/v1/chat/completions (OpenAI-compatible, SSE with "stream": true): first token after ${chat.ttftMs} ms, ` +
+      `then one every ${chat.interTokenMs} ms, ${chat.outputTokens} tokens, ${chat.maxConcurrent} at once`,
+  );
   return lines.join('\n');
 }
 
@@ -169,6 +175,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       observer: stats,
     }),
   }));
+  const chat = new ChatModel(options.chat);
   // Scoring responses not yet answered, so close() can drop them.
   const pending = new Set<http.ServerResponse>();
   let closing = false;
@@ -216,6 +223,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     res.once('close', () => ticket.cancel());
   };
 
+  const completeChat = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void => {
+    if (keyDigest !== undefined && !hasKey(headerText(req.headers.authorization), keyDigest)) {
+      return sendScoring(res, 401, UNAUTHORIZED_BODY, JSON_TYPE, { 'www-authenticate': 'Bearer' });
+    }
+    const route = routeRequest(deployments, headerText(req.headers[DEPLOYMENT_HEADER]), random);
+    if ('status' in route) return sendScoring(res, 404, JSON.stringify({ message: route.message }), JSON_TYPE);
+    stats.routed(route.deployment.name);
+    const status = chat.handle(res, body, route.deployment.name);
+    res.once('finish', () => stats.responseSent(status));
+  };
+
   const other = (req: http.IncomingMessage, res: http.ServerResponse, path: string): void => {
     if (req.method === 'GET' && path === '/') send(res, 200, 'Healthy', TEXT_TYPE);
     else if (req.method === 'GET' && path === '/swagger.json') send(res, 200, SWAGGER_BODY, JSON_TYPE);
@@ -225,7 +243,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const server = http.createServer({ keepAlive: true }, (req, res) => {
     const arrivalMs = performance.now();
     const path = pathOf(req.url);
-    const scoring = req.method === 'POST' && (path === '/score' || path === '/');
+    const chatting = req.method === 'POST' && (path === '/v1/chat/completions' || path === '/chat/completions');
+    const scoring = req.method === 'POST' && (path === '/score' || path === '/' || chatting);
     if (scoring) {
       stats.requestReceived();
       pending.add(res);
@@ -233,6 +252,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     }
     readBody(req, (body) => {
       if (closing) res.destroy();
+      else if (chatting) completeChat(req, res, body);
       else if (scoring) score(req, res, body, arrivalMs);
       else other(req, res, path);
     });
@@ -261,6 +281,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       closed ??= new Promise<void>((resolve) => {
         closing = true;
         for (const d of deployments) d.pool.close();
+        chat.close();
         for (const res of pending) res.destroy();
         pending.clear();
         server.close(() => resolve());

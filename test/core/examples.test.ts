@@ -20,7 +20,7 @@ describe('examples/', () => {
       const result = parsed.ok ? validatePlan(parsed.value) : undefined;
       if (result?.ok) models.add(result.value.plan.load.model);
     }
-    expect([...models].sort()).toEqual(expect.arrayContaining(['burst', 'concurrency', 'constant', 'phases', 'ramp', 'spike', 'step']));
+    expect([...models].sort()).toEqual(expect.arrayContaining(['burst', 'capacity', 'concurrency', 'constant', 'phases', 'ramp', 'spike', 'step']));
     expect(files).toContain('load_config.json');
   });
 });

@@ -80,3 +80,28 @@ describe('streamed responses (SSE)', () => {
     expect(summary.streaming).toMatchObject({ requests: 10, outputTokens: 20 });
   });
 });
+
+describe('the simulator\'s chat endpoint, measured', () => {
+  it('streams tokens whose timing the runner reads back', async () => {
+    const { startSimulator } = await import('../../src/sim/simulator.js');
+    const sim = await startSimulator({ chat: { ttftMs: 150, interTokenMs: 25, outputTokens: 8 } });
+    try {
+      const plan = planSchema.parse({
+        target: { url: `${sim.url}/v1/chat/completions` },
+        payload: { body: { messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } } },
+        load: { model: 'constant', rps: 10, duration: '1s' },
+      });
+      const origin = Date.now() + 30;
+      const [slice] = planSlices('run', plan, 1, origin);
+      const outcome = await executeSlice(slice, plan);
+      const s = summarizeRun({ runId: 'run', plan, slices: [outcome], originEpochMs: origin }).summary.streaming!;
+      expect(s).toMatchObject({ requests: 10, outputTokens: 80, tokenCount: 'usage' });
+      expect(s.ttftMs.p50).toBeGreaterThanOrEqual(148);
+      expect(s.ttftMs.p50).toBeLessThan(185);
+      expect(s.interTokenMs.p50).toBeGreaterThanOrEqual(23);
+      expect(s.interTokenMs.p50).toBeLessThan(40);
+    } finally {
+      await sim.close();
+    }
+  });
+});

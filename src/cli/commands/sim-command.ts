@@ -14,6 +14,9 @@ export interface SimCommandOptions {
   error500: string;
   keyEnv?: string;
   deployments: string;
+  ttftMs?: string;
+  itlMs?: string;
+  tokens?: string;
 }
 
 /** Simulator options from command-line flags; every problem named at once. */
@@ -48,6 +51,7 @@ export function simulatorOptionsFromFlags(flags: SimCommandOptions, env: Record<
     errorRate500: num('error-500', flags.error500),
     key,
     deployments,
+    chat: { ttftMs: num('ttft-ms', flags.ttftMs ?? '200'), interTokenMs: num('itl-ms', flags.itlMs ?? '20'), outputTokens: num('tokens', flags.tokens ?? '32') },
   };
   problems.push(...validateSimulatorOptions(options));
   if (problems.length > 0) throw new CliError(`invalid simulator options:\n${problems.map((p) => `  ${p}`).join('\n')}`, EXIT.usage);
