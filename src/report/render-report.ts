@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FinalizedRun } from '../core/finalize-run.js';
+import { baselineSection } from './baseline-section.js';
+import { mlSections } from './ml-sections.js';
 import { escapeHtml, inlineSafe, jsonForScript, safeId } from './html-escape.js';
 import { inlineAssets } from './inline-assets.js';
 import { reportData } from './report-data.js';
@@ -52,7 +54,8 @@ export function renderReport(run: FinalizedRun, options: ReportOptions = {}): st
 
   const sections: Section[] = [{ id: 'summary', nav: 'Summary', title: 'Summary', html: summaryBody(run) }];
   const used = new Set(['summary', 'request-rate', 'latency-over-time', 'latency-distribution', 'status-codes', 'in-flight', 'workers', 'deployments', 'figures', 'plan']);
-  for (const extra of options.sections ?? []) {
+  // A baseline verdict (plan field `baseline`) always gets its section, first after the summary.
+  for (const extra of [...(summary.baseline ? [baselineSection(summary.baseline)] : []), ...(options.sections ?? [])]) {
     let id = safeId(extra.id);
     while (used.has(id)) id = `${id}-more`;
     used.add(id);
@@ -76,6 +79,10 @@ export function renderReport(run: FinalizedRun, options: ReportOptions = {}): st
     sections.push(
       chartSection('deployments', 'Deployments', 'Deployments', 'chart-deployments', 'Requests and latency of each deployment that answered (named by the azureml-model-deployment response header): completed and error bars, p95 and p99 points on the right axis.', deploymentsTable(summary)),
     );
+  }
+  for (const extra of mlSections(summary)) {
+    used.add(extra.id);
+    sections.push({ id: extra.id, nav: extra.title, title: extra.title, html: extra.html });
   }
   sections.push({ id: 'figures', nav: 'Figures', title: 'All figures', html: figuresBody(summary) });
   sections.push({ id: 'plan', nav: 'Plan', title: 'Plan, tags and run', html: planBody(run) });

@@ -105,6 +105,7 @@ const ERROR_MEANINGS: Record<string, string> = {
   client_closed: 'Stopped by the load runner',
   empty_stream: 'Empty response stream',
   unknown: 'Other failure',
+  target_refused: 'Refused by ALLOWED_TARGET_HOSTS at connect time',
 };
 
 function byCount(tally: Record<string, number>, numericKeys: boolean): [string, number][] {
