@@ -13,6 +13,7 @@ const sliceMessageSchema = z.strictObject({
   fromUs: z.number().min(0),
   toUs: z.union([z.number().min(0), z.null()]).transform((v) => (v === null ? Infinity : v)),
   originEpochMs: z.number().min(0),
+  stepRps: z.number().positive().max(1_000_000).optional(),
 });
 
 export class MalformedSliceMessage extends Error {
