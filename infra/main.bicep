@@ -78,6 +78,22 @@ param mlEndpointName string = ''
 param mlScoringRoleDefinitionId string = 'f6c7c914-8db3-469d-8ca1-694a8f32e121'
 
 // ---------------------------------------------------------------------------------------------
+// Optional: let the app's identity read the endpoint's own measurements (docs/endpoint-metrics.md)
+// ---------------------------------------------------------------------------------------------
+
+@description('Grant Monitoring Reader on the endpoint named above (mlWorkspaceName/mlEndpointName), so run summaries show its Azure Monitor metrics (CPU, memory, instances, server latency).')
+param mlGrantEndpointMetrics bool = true
+
+@description('Log Analytics workspace receiving the endpoint\'s AmlOnlineEndpointTrafficLog (diagnostic setting); its identity gets Log Analytics Reader. Empty = grant nothing.')
+param mlLogAnalyticsWorkspaceName string = ''
+
+@description('Resource group of that Log Analytics workspace; empty = the endpoint\'s resource group.')
+param mlLogAnalyticsResourceGroup string = ''
+
+@description('Subscription of that Log Analytics workspace; empty = the endpoint\'s subscription.')
+param mlLogAnalyticsSubscriptionId string = ''
+
+// ---------------------------------------------------------------------------------------------
 // Optional: let the app's identity read Key Vault secrets (Key Vault references for key-auth targets)
 // ---------------------------------------------------------------------------------------------
 
@@ -127,6 +143,15 @@ param workerMaxRps int = 1000
 @minValue(1)
 param workerMaxConnections int = 128
 
+@description('MAX_BODY_BYTES: largest request body a plan may send (payload body, text or each payload-file line), bytes.')
+@minValue(1)
+param maxBodyBytes int = 1048576
+
+@description('MAX_RESPONSE_BYTES: most bytes read of one response; a plan asking more (target.maxResponseBytes) is refused.')
+@minValue(1)
+@maxValue(1073741824)
+param maxResponseBytes int = 10485760
+
 @description('NIGHTLY_SCHEDULE: NCRONTAB, 6 fields, UTC, of the nightly runs of every plan in the plans container.')
 param nightlySchedule string = '0 0 2 * * *'
 
@@ -145,6 +170,10 @@ var tags = {
 var functionAppName = '${abbrs.webSitesFunctions}mlload-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
 var grantScoring = !empty(mlWorkspaceName) && !empty(mlEndpointName)
+var grantEndpointMetrics = grantScoring && mlGrantEndpointMetrics
+var grantTrafficLog = !empty(mlLogAnalyticsWorkspaceName)
+var mlSubscriptionId = !empty(mlEndpointSubscriptionId) ? mlEndpointSubscriptionId : subscription().subscriptionId
+var mlResourceGroup = !empty(mlEndpointResourceGroup) ? mlEndpointResourceGroup : rg.name
 var grantKeyVault = !empty(keyVaultName)
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -221,6 +250,8 @@ module functionApp 'app/function-app.bicep' = {
     sliceGraceSeconds: sliceGraceSeconds
     workerMaxRps: workerMaxRps
     workerMaxConnections: workerMaxConnections
+    maxBodyBytes: maxBodyBytes
+    maxResponseBytes: maxResponseBytes
     nightlySchedule: nightlySchedule
     extraAppSettings: extraAppSettings
   }
@@ -241,6 +272,28 @@ module mlEndpointAccess 'app/ml-endpoint-access.bicep' = if (grantScoring) {
     endpointName: mlEndpointName
     principalId: identity.outputs.principalId
     roleDefinitionId: mlScoringRoleDefinitionId
+  }
+}
+
+module endpointMetricsReader 'app/monitoring-reader.bicep' = if (grantEndpointMetrics) {
+  name: 'endpoint-metrics-reader'
+  scope: resourceGroup(mlSubscriptionId, mlResourceGroup)
+  params: {
+    workspaceName: mlWorkspaceName
+    endpointName: mlEndpointName
+    principalId: identity.outputs.principalId
+  }
+}
+
+module trafficLogReader 'app/monitoring-reader.bicep' = if (grantTrafficLog) {
+  name: 'traffic-log-reader'
+  scope: resourceGroup(
+    !empty(mlLogAnalyticsSubscriptionId) ? mlLogAnalyticsSubscriptionId : mlSubscriptionId,
+    !empty(mlLogAnalyticsResourceGroup) ? mlLogAnalyticsResourceGroup : mlResourceGroup
+  )
+  params: {
+    logAnalyticsWorkspaceName: mlLogAnalyticsWorkspaceName
+    principalId: identity.outputs.principalId
   }
 }
 

@@ -36,6 +36,8 @@ param startLeadSeconds int
 param sliceGraceSeconds int
 param workerMaxRps int
 param workerMaxConnections int
+param maxBodyBytes int
+param maxResponseBytes int
 param nightlySchedule string
 
 @description('More app settings, name -> value (e.g. Key Vault references for key-auth targets).')
@@ -179,6 +181,14 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           {
             name: 'WORKER_MAX_CONNECTIONS'
             value: string(workerMaxConnections)
+          }
+          {
+            name: 'MAX_BODY_BYTES'
+            value: string(maxBodyBytes)
+          }
+          {
+            name: 'MAX_RESPONSE_BYTES'
+            value: string(maxResponseBytes)
           }
           {
             name: 'NIGHTLY_SCHEDULE'

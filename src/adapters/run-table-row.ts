@@ -79,6 +79,10 @@ export interface RunEntity {
   errorRate: Edm<'Double'>;
   throttleRate: Edm<'Double'>;
   thresholdsPassed: boolean;
+  /** `ok`, `regressed`, `no-baseline`; empty when the plan has no baseline or the run is not final. */
+  baselineVerdict: string;
+  /** Comma-separated metrics that regressed against the baseline (`p95Ms`, `errorRate`, `throughputRps`). */
+  regressedMetrics: string;
   workers: Edm<'Int32'>;
   windows: Edm<'Int32'>;
   error: string;
@@ -137,6 +141,8 @@ export function runEntity(record: RunRecord, recordJson: string, recordInBlob: b
     errorRate: double(s?.errorRate),
     throttleRate: double(s?.throttleRate),
     thresholdsPassed: s !== undefined && s.thresholds.every((t) => t.passed),
+    baselineVerdict: s?.baseline?.verdict ?? '',
+    regressedMetrics: (s?.baseline?.regressed ?? []).map((r) => r.metric).join(','),
     workers: int32(record.workers),
     windows: int32(record.windows),
     error: clip(record.error, 4000),

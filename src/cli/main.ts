@@ -71,6 +71,7 @@ export function buildProgram(): Command {
     .option('-o, --out <file>', 'write the report here instead of beside the results')
     .option('--compare <otherRunId>', 'add a comparison with another run (the reference) to the report')
     .option('--open', 'open the report once written (not in CI)')
+    .option('--refresh-metrics', "fetch the endpoint's Azure Monitor metrics again (they arrive minutes late) and update the summary")
     .action(async (runId: string, options) => setExit(await reportCommand(runId, options)));
 
   program

@@ -193,7 +193,7 @@ function round(value: number, digits = 3): number {
 }
 
 function fmt(value: number): string {
-  return String(round(value, value >= 100 ? 1 : 3));
+  return String(round(value, value >= 100 ? 1 : 2));
 }
 
 function percent(share: number): string {

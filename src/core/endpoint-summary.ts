@@ -151,7 +151,7 @@ export function summarizeEndpointMetrics(metrics: EndpointMetrics, run: RunWindo
   set('peakConnectionsActive', peak(metrics, 'endpoint', 'ConnectionsActive', run));
   set('peakRequestsPerMinute', peak(metrics, 'deployment', 'RequestsPerMinute', run) ?? peak(metrics, 'endpoint', 'RequestsPerMinute', run));
 
-  // Server-side p95: the traffic log's exact percentile when it has rows, else the per-minute metric.
+  // Server-side p95: the traffic log's percentile over the run's requests when it has rows, else the per-minute metric.
   const log = metrics.trafficLog;
   if (log && log.total.requests > 0) {
     summary.latencyP95Ms.server = log.total.totalMs.p95;

@@ -62,6 +62,8 @@ export async function runSlice(messageText: string, deps: RunSliceDeps): Promise
     outcome = await executeSlice(slice, plan, { rawWriter, tokenProvider: deps.tokenProviderFor(plan.target.auth), abortSignal: deps.abortSignal, payloadFileText, allowedTargetHosts: deps.allowedTargetHosts });
   } finally {
     await rawWriter.close().catch((error: Error) => deps.log?.(`raw samples of ${slice.sliceId} not fully written: ${error.message}`));
+    // The aggregate (counts, histograms) is exact either way; say when raw rows went missing.
+    if (rawWriter.droppedRows) deps.log?.(`raw samples of ${slice.sliceId} of run ${slice.runId}: ${rawWriter.droppedRows} row(s) not written (dropped while storage failed or lost by it)`);
   }
   await store.saveSlice(outcome);
   deps.log?.(`slice ${slice.sliceId} of run ${slice.runId}: ${outcome.status}, sent ${outcome.sent}/${outcome.planned}`);

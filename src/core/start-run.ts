@@ -3,7 +3,8 @@ import { parsePayloadLines } from './payload-bodies.js';
 import type { PlanProblem, PlanResult } from './plan-problem.js';
 import type { RunStore } from './ports/run-store.js';
 import type { SliceQueue } from './ports/slice-queue.js';
-import { isSecretHeader, redactPlan } from './redact.js';
+import { isSecretHeader } from './redact.js';
+import { redactPlanForService, urlCredentialProblems } from './plan-secrets.js';
 import { newRunId } from './run-id.js';
 import { newRunRecord, type RunRecord } from './run-record.js';
 import { planSlices } from './slice.js';
@@ -65,6 +66,7 @@ export async function startRun(input: unknown, deps: StartRunDeps, nameIfMissing
     if (refusal) problems.push({ path: '$.target.url', message: `target refused: ${refusal}` });
   }
   // Plans are stored; a credential written into one would be stored too (redacted, so the run would fail).
+  problems.push(...urlCredentialProblems(plan.target.url));
   for (const [name, value] of Object.entries(plan.target.headers)) {
     if (isSecretHeader(name) && !/^\{\{\s*env\s+\w+\s*\}\}$/.test(value)) {
       problems.push({ path: `$.target.headers.${name}`, message: 'credentials are not accepted in plans: use target.auth (key setting or managed identity) or {{env NAME}}' });
@@ -88,7 +90,8 @@ export async function startRun(input: unknown, deps: StartRunDeps, nameIfMissing
   const originEpochMs = now + limits.startLeadSeconds * 1000;
   const slices = planSlices(runId, plan, workers, originEpochMs, limits.maxSliceSeconds * 1000);
   const record = newRunRecord({ runId, plan, slices, originEpochMs, graceMs: limits.sliceGraceSeconds * 1000, now: new Date(now) });
-  await deps.store.createRun(record, redactPlan(withResponseCap(planInput, plan, limits)));
+  // The slices run the stored plan: keep its non-secret query values (api-version …), unlike redactPlan.
+  await deps.store.createRun(record, redactPlanForService(withResponseCap(planInput, plan, limits)));
   try {
     for (const slice of slices) {
       // Later windows wait in the queue and arrive a lead time (plus a margin for queue polling and

@@ -6,6 +6,7 @@ import { StorageSliceQueue } from '../adapters/storage-slice-queue.js';
 import { tokenProviderForAuth } from '../adapters/token-provider-for-auth.js';
 import type { FinalizedRun, FinalizeRunOptions } from '../core/finalize-run.js';
 import { renderReport } from '../report/render-report.js';
+import { baselineAmender } from '../core/baseline.js';
 import type { AuthSpec } from '../core/plan.js';
 import type { PlanSource } from '../core/ports/plan-source.js';
 import type { ResultStore } from '../core/ports/result-store.js';
@@ -13,6 +14,8 @@ import type { SliceQueue } from '../core/ports/slice-queue.js';
 import type { TokenProvider } from '../core/ports/token-provider.js';
 import type { RunLimits } from '../core/start-run.js';
 import { readAppSettings, type AppSettings } from './app-settings.js';
+import { AzureEndpointMetricsStore } from '../adapters/azure-endpoint-metrics-store.js';
+import { chainAmenders, endpointMetricsWiring, type EndpointMetricsWiring } from './endpoint-metrics-wiring.js';
 
 /** What the triggers work with; built once per instance from the app settings, replaceable in tests and `mlload serve`. */
 export interface AppServices {
@@ -36,6 +39,18 @@ export function setAppServices(services: AppServices | undefined): void {
   current = services ? Promise.resolve(services) : undefined;
 }
 
+/**
+ * The fan-in hooks: the HTML report, and the baseline verdict (plan field `baseline`) judged from the run's own store;
+ * with `endpoint`, also the endpoint's Azure Monitor metrics and the sizing recommendation (docs/endpoint-metrics.md).
+ */
+export function finalizeHooks(store: ResultStore, endpoint?: EndpointMetricsWiring): AppServices['finalize'] {
+  if (!endpoint) return { renderReport: (run: FinalizedRun) => renderReport(run), amendSummary: baselineAmender(store) };
+  return {
+    renderReport: async (run: FinalizedRun) => renderReport(run, { sections: await endpoint.reportSections(run) }),
+    amendSummary: chainAmenders(baselineAmender(store), endpoint.amendSummary),
+  };
+}
+
 export function limitsFromSettings(settings: AppSettings): RunLimits {
   return {
     maxRps: settings.maxRps,
@@ -46,6 +61,8 @@ export function limitsFromSettings(settings: AppSettings): RunLimits {
     sliceGraceSeconds: settings.sliceGraceSeconds,
     workerMaxRps: settings.workerMaxRps,
     workerMaxConnections: settings.workerMaxConnections,
+    maxBodyBytes: settings.maxBodyBytes,
+    maxResponseBytes: settings.maxResponseBytes,
     allowedTargetHosts: settings.allowedTargetHosts,
   };
 }
@@ -55,13 +72,14 @@ async function buildFromSettings(settings: AppSettings): Promise<AppServices> {
     settings,
     limits: limitsFromSettings(settings),
     tokenProviderFor: (auth: AuthSpec) => tokenProviderForAuth(auth, { ...process.env, AZURE_CLIENT_ID: settings.clientId }),
-    finalize: { renderReport: (run: FinalizedRun) => renderReport(run) },
   };
   if (settings.storageConnectionString) {
     const connectionString = settings.storageConnectionString;
+    const store = AzureResultStore.fromConnectionString(connectionString);
     return {
       ...base,
-      store: AzureResultStore.fromConnectionString(connectionString),
+      store,
+      finalize: finalizeHooks(store, endpointMetricsWiring({ store: AzureEndpointMetricsStore.fromConnectionString(connectionString), credential: () => defaultCredential(settings.clientId) })),
       queue: StorageSliceQueue.fromConnectionString(connectionString),
       plans: new BlobPlanSource(BlobServiceClient.fromConnectionString(connectionString).getContainerClient('plans')),
     };
@@ -72,9 +90,11 @@ async function buildFromSettings(settings: AppSettings): Promise<AppServices> {
   const blobServiceUrl = `https://${account}.blob.core.windows.net`;
   const queueServiceUrl = `https://${account}.queue.core.windows.net`;
   const tableServiceUrl = `https://${account}.table.core.windows.net`;
+  const store = AzureResultStore.fromAccount({ blobServiceUrl, queueServiceUrl, tableServiceUrl, credential });
   return {
     ...base,
-    store: AzureResultStore.fromAccount({ blobServiceUrl, queueServiceUrl, tableServiceUrl, credential }),
+    store,
+    finalize: finalizeHooks(store, endpointMetricsWiring({ store: AzureEndpointMetricsStore.fromAccount({ blobServiceUrl, tableServiceUrl, credential }), credential: () => credential })),
     queue: StorageSliceQueue.fromAccount({ queueServiceUrl, credential }),
     plans: new BlobPlanSource(new BlobServiceClient(blobServiceUrl, credential).getContainerClient('plans')),
   };

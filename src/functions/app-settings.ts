@@ -19,6 +19,8 @@ export const APP_SETTINGS = {
   SLICE_GRACE_SECONDS: { default: '120', description: 'Time past a run\'s end before missing slices make it partial.' },
   WORKER_MAX_RPS: { default: '1000', description: 'Rate one worker is trusted to deliver (workers: "auto").' },
   WORKER_MAX_CONNECTIONS: { default: '128', description: 'Connections one worker may hold to the target (outbound SNAT ports).' },
+  MAX_BODY_BYTES: { default: '1048576', description: 'Largest request body a plan may send (payload body, text or each payload-file line), bytes.' },
+  MAX_RESPONSE_BYTES: { default: '10485760', description: 'Most bytes read of one response; a plan asking more (target.maxResponseBytes) is refused, one asking nothing gets this.' },
   NIGHTLY_SCHEDULE: { default: '0 0 2 * * *', description: 'NCRONTAB (UTC) of the nightly runs of every plan in the plans container.' },
 } as const;
 
@@ -46,6 +48,8 @@ export interface AppSettings {
   sliceGraceSeconds: number;
   workerMaxRps: number;
   workerMaxConnections: number;
+  maxBodyBytes: number;
+  maxResponseBytes: number;
   nightlySchedule: string;
 }
 
@@ -81,6 +85,8 @@ export function readAppSettings(env: Record<string, string | undefined> = proces
     sliceGraceSeconds: positive('SLICE_GRACE_SECONDS'),
     workerMaxRps: positive('WORKER_MAX_RPS'),
     workerMaxConnections: Math.floor(positive('WORKER_MAX_CONNECTIONS')),
+    maxBodyBytes: Math.floor(positive('MAX_BODY_BYTES')),
+    maxResponseBytes: Math.floor(positive('MAX_RESPONSE_BYTES')),
     nightlySchedule: text('NIGHTLY_SCHEDULE'),
   };
   if (!Number.isFinite(settings.startLeadSeconds) || settings.startLeadSeconds < 0) problems.push('START_LEAD_SECONDS must be a number ≥ 0');

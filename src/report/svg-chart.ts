@@ -55,8 +55,8 @@ function hhmm(ms: number): string {
 }
 
 function axisValue(value: number): string {
-  if (value >= 10_000) return `${formatCount(Math.round(value / 1000))}k`;
-  return formatCount(Number(value.toFixed(value < 10 && value % 1 !== 0 ? 1 : 0)));
+  if (value >= 10_000) return `${formatCount(Number((value / 1000).toFixed(1)))}k`;
+  return formatCount(Number(value.toFixed(3)));
 }
 
 /** The chart: an <svg> and an HTML legend under it. Empty string when no series has a point. */
@@ -74,9 +74,10 @@ export function svgChart(o: SvgChartOptions): string {
     const [a, b] = o.shade;
     parts.push(`<rect x="${num(x(a))}" y="${M.top}" width="${num(Math.max(0, x(b) - x(a)))}" height="${plotH}" style="fill:var(--grid)"/>`);
   }
-  // Horizontal grid lines and y labels: 0, ¼, ½, ¾, top.
-  for (let i = 0; i <= 4; i++) {
-    const v = (top * i) / 4;
+  // Horizontal grid lines and y labels on round values: tops of 2 × 10^k in quarters, the others in fifths.
+  const divisions = o.yMax === undefined && Math.round(top / 10 ** Math.floor(Math.log10(top))) === 2 ? 4 : 5;
+  for (let i = 0; i <= divisions; i++) {
+    const v = (top * i) / divisions;
     const yy = num(y(v));
     parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${yy}" y2="${yy}" style="stroke:var(--grid)"/>`);
     parts.push(`<text x="${M.left - 6}" y="${yy}" dy="0.32em" text-anchor="end" style="fill:var(--axis-text);font-size:11px">${escapeHtml(axisValue(v))}</text>`);
@@ -90,7 +91,7 @@ export function svgChart(o: SvgChartOptions): string {
     parts.push(`<line x1="${xx}" x2="${xx}" y1="${M.top + plotH}" y2="${M.top + plotH + 4}" style="stroke:var(--axis-text)"/>`);
     parts.push(`<text x="${xx}" y="${H - 8}" text-anchor="middle" style="fill:var(--axis-text);font-size:11px">${hhmm(t)}</text>`);
   }
-  parts.push(`<text x="${W - M.right}" y="${H - 8}" text-anchor="end" style="fill:var(--axis-text);font-size:11px">UTC</text>`);
+  parts.push(`<text x="4" y="${H - 8}" style="fill:var(--axis-text);font-size:11px">UTC</text>`);
   parts.push(`<text x="12" y="${M.top + plotH / 2}" transform="rotate(-90 12 ${M.top + plotH / 2})" text-anchor="middle" style="fill:var(--axis-text);font-size:11px">${escapeHtml(o.unit)}</text>`);
   parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${M.top + plotH}" y2="${M.top + plotH}" style="stroke:var(--axis-text)"/>`);
 

@@ -17,6 +17,7 @@ const RUNTIME_MARKERS: Record<string, string> = {
   WEBSITE_INSTANCE_ID: 'set on every App Service / Functions instance, same use',
   MLLOAD_DEBUG: 'CLI only: print stack traces on errors',
   NO_COLOR: 'CLI only: the no-color.org convention for plain output',
+  CI: 'CLI only: --open never opens a browser when CI is set (src/cli/open-report.ts)',
 };
 
 /** Files allowed to read a variable whose name is only known at run time, and why. */

@@ -32,6 +32,8 @@ const ROLE = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
   azureMlDataScientist: 'f6c7c914-8db3-469d-8ca1-694a8f32e121',
+  monitoringReader: '43d0d8ad-25c7-4714-9337-8ba259a9fe05',
+  logAnalyticsReader: '73c42c96-874c-492b-b04d-ab87d138a893',
 } as const;
 
 async function root(file: string): Promise<Node> {
@@ -109,6 +111,18 @@ describe('role assignments', () => {
     expect(propertyText(endpoint?.body, 'parent')).toBe('workspace');
     const main = parameters(await root(MAIN_BICEP));
     expect(literalText(main.get('mlScoringRoleDefinitionId')?.defaultValue)).toBe(ROLE.azureMlDataScientist);
+  });
+
+  it('grants Monitoring Reader on the endpoint and Log Analytics Reader on the traffic-log workspace, each only when named', async () => {
+    const reader = assignments.filter((a) => a.file === 'infra/app/monitoring-reader.bicep');
+    const onEndpoint = reader.find((a) => grantedRole(a) === ROLE.monitoringReader);
+    const onWorkspace = reader.find((a) => grantedRole(a) === ROLE.logAnalyticsReader);
+    expect(propertyText(onEndpoint?.resource.body, 'scope')).toBe('endpoint');
+    expect(propertyText(onWorkspace?.resource.body, 'scope')).toBe('logAnalytics');
+    expect(onEndpoint?.resource.condition?.text).toBe('(grantEndpoint)');
+    expect(onWorkspace?.resource.condition?.text).toBe('(grantWorkspace)');
+    const used = modules(await root(MAIN_BICEP)).filter((m) => m.path === 'app/monitoring-reader.bicep');
+    expect(used.map((m) => m.condition?.text).sort()).toEqual(['(grantEndpointMetrics)', '(grantTrafficLog)']);
   });
 
   it('names every assignment guid(<its scope>.id, <principal>, <role>) and sets principalType', () => {

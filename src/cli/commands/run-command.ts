@@ -12,6 +12,9 @@ import { formatSummaryTable } from '../summary-table.js';
 import { renderReport } from '../../report/render-report.js';
 import { availableParallelism } from 'node:os';
 import { parseDurationMs } from '../../core/duration.js';
+import { baselineAmender } from '../../core/baseline.js';
+import { openReportOption } from '../open-report.js';
+import { chainAmenders, endpointMetricsStoreFor, endpointMetricsWiring } from '../../functions/endpoint-metrics-wiring.js';
 
 export interface RunCommandOptions {
   workers?: string;
@@ -21,6 +24,8 @@ export interface RunCommandOptions {
   quiet?: boolean;
   progress?: boolean;
   window?: string;
+  /** Open the report when the run ends (never in CI). */
+  open?: boolean;
 }
 
 /** `mlload run <plan>`: returns the exit code. */
@@ -40,6 +45,8 @@ export async function runValidPlan(validPlan: LoadedPlan, options: RunCommandOpt
     if (windowMs === undefined || windowMs < 1000) throw new CliError(`--window must be a duration of at least 1s, not ${JSON.stringify(options.window)}`, EXIT.usage);
   }
   const store = await openStore(location);
+  // The endpoint's Azure Monitor metrics and the sizing recommendation (plan target.resourceId / sizing).
+  const endpoint = endpointMetricsWiring({ store: endpointMetricsStoreFor(location) });
   const durationS = pacerForLoad(validPlan.plan.load).durationUs / 1e6;
   const progress = new ProgressDisplay(durationS, Boolean(process.stderr.isTTY) && options.progress !== false && !options.quiet);
   const abort = new AbortController();
@@ -62,7 +69,7 @@ export async function runValidPlan(validPlan: LoadedPlan, options: RunCommandOpt
         progress.start(originEpochMs);
       },
       onProgress: (p) => progress.update(p),
-      finalize: { renderReport: (run) => renderReport(run) },
+      finalize: { renderReport: async (run) => renderReport(run, { sections: await endpoint.reportSections(run) }), amendSummary: chainAmenders(baselineAmender(store), endpoint.amendSummary) },
     });
     summary = finalized.summary;
   } catch (error) {
@@ -78,11 +85,13 @@ export async function runValidPlan(validPlan: LoadedPlan, options: RunCommandOpt
       : `runs/${summary.runId}/ in Azure Storage (report: runs/${summary.runId}/report.html)`;
   if (options.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else if (!options.quiet) process.stdout.write(formatSummaryTable(summary, where) + '\n');
+  if (options.open) openReportOption(location.kind === 'file' ? path.join(location.root, summary.runId, 'report.html') : undefined, options);
   return exitCodeFor(summary);
 }
 
+/** 0 passed, 1 failed — or passed but regressed against its baseline (plan field `baseline`) —, 3 partial or error. */
 export function exitCodeFor(summary: RunSummary): number {
-  if (summary.status === 'passed') return EXIT.passed;
+  if (summary.status === 'passed') return summary.baseline?.verdict === 'regressed' ? EXIT.failed : EXIT.passed;
   if (summary.status === 'failed') return EXIT.failed;
   return EXIT.runError;
 }

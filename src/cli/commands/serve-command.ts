@@ -15,6 +15,7 @@ import { runSlice } from '../../core/run-slice.js';
 import { MalformedSliceMessage } from '../../core/slice-message.js';
 import { readAppSettings } from '../../functions/app-settings.js';
 import { finalizeHooks, limitsFromSettings, setAppServices, type AppServices } from '../../functions/app-services.js';
+import { endpointMetricsStoreFor, endpointMetricsWiring } from '../../functions/endpoint-metrics-wiring.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { startFunctionsHttpServer, type FunctionsHttpServer } from '../serve/functions-http-server.js';
 
@@ -62,7 +63,7 @@ export async function startServe(options: ServeOptions, env: Record<string, stri
         ? new BlobPlanSource(BlobServiceClient.fromConnectionString(options.storage).getContainerClient('plans'))
         : new FolderPlanSource(path.resolve('plans')),
     tokenProviderFor: (auth) => tokenProviderForAuth(auth, env),
-    finalize: finalizeHooks(store),
+    finalize: finalizeHooks(store, endpointMetricsWiring({ store: endpointMetricsStoreFor(options.storage ? { kind: 'azure', connectionString: options.storage } : { kind: 'file', root: path.resolve(options.out) }), log })),
   };
   const handler: SliceMessageHandler = async (text) => {
     try {

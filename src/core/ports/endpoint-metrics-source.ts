@@ -92,7 +92,7 @@ export interface TrafficLogAggregates {
   table: 'AmlOnlineEndpointTrafficLog';
   endpointName: string;
   deploymentName?: string;
-  /** Whole window (exact percentiles over the requests, not averaged minutes). */
+  /** Whole window: percentiles over all its requests (Kusto's percentile() estimate), not averaged minutes. */
   total: TrafficLogStats;
   perMinute: TrafficLogMinute[];
   /** Requests by final response code and model status code (most frequent first). */

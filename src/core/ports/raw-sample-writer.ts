@@ -9,4 +9,6 @@ export interface RawSampleWriter {
   flush(): Promise<void>;
   /** Flushes and releases the writer. */
   close(): Promise<void>;
+  /** Rows that will never reach the store (buffer cap, storage failures, storage that lost them), if the writer counts them. */
+  readonly droppedRows?: number;
 }
