@@ -96,6 +96,11 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     resource timeseriesTable 'tables' = {
       name: 'timeseries'
     }
+
+    // PK runId, RK metric|window start|resource: the endpoint's Azure Monitor metrics beside each run.
+    resource endpointMetricsTable 'tables' = {
+      name: 'endpointmetrics'
+    }
   }
 }
 

@@ -186,7 +186,7 @@ describe('storage account', () => {
       nested.filter((r) => r.type === kind).map((r) => stringValue(objectProperties(r.body).get('name')) ?? objectProperties(r.body).get('name')?.text);
     expect(named('containers')).toEqual(expect.arrayContaining(['runs', 'plans', 'deploymentContainerName']));
     expect(named('queues')).toEqual(expect.arrayContaining(['slices']));
-    expect(named('tables')).toEqual(expect.arrayContaining(['runs', 'slices', 'timeseries']));
+    expect(named('tables')).toEqual(expect.arrayContaining(['runs', 'slices', 'timeseries', 'endpointmetrics']));
     for (const table of named('tables')) expect(table, 'lowercase table names (Power BI connector)').toBe(table?.toLowerCase());
   });
 });
