@@ -8,6 +8,7 @@ import type { RawSampleWriter } from './ports/raw-sample-writer.js';
 import { Scheduler } from './scheduler.js';
 import { SliceRecorder } from './slice-recorder.js';
 import { plannedHits, slicePacer, type SliceSpec } from './slice.js';
+import { hitsBetween, type Pacer } from './pacers/pacer.js';
 import { PayloadBodies, parsePayloadLines } from './payload-bodies.js';
 
 export type SliceStatus = 'done' | 'aborted' | 'missed' | 'error';
@@ -143,6 +144,7 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
   };
   options.abortSignal?.addEventListener('abort', onAbort, { once: true });
   try {
+    await warmUpUntilStart(client, warmConnections(pacer, fromUs, workers, maxInFlight), originUs + fromUs, clock);
     const outcome = await scheduler.run(client);
     recorder.flushRows();
     const counts = recorder.aggregate.counts;
@@ -182,6 +184,28 @@ function payloadBodies(plan: Plan, fileText: string | undefined): { ok: true; va
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }
+}
+
+/** Latency assumed when warming connections: enough for fast targets; slower ones grow the pool as usual. */
+const WARM_LATENCY_S = 0.05;
+
+/**
+ * Connections to open before the start: the first second's rate of this worker × an assumed latency
+ * (Little's law), plus two; a closed model needs one per virtual user.
+ */
+function warmConnections(pacer: Pacer, fromUs: number, workers: number, maxInFlight: number): number {
+  if (pacer.kind === 'closed') return Math.min(maxInFlight, Math.ceil(pacer.vus / workers));
+  const firstSecondRps = hitsBetween(pacer, fromUs, fromUs + 1e6) / workers;
+  return Math.min(maxInFlight, Math.ceil(firstSecondRps * WARM_LATENCY_S) + 2);
+}
+
+/** Warms connections, but never past the start: whatever is not open by then opens on demand. */
+async function warmUpUntilStart(client: HttpClient, count: number, startUs: number, clock: MonotonicClock): Promise<void> {
+  const leftMs = (startUs - clock.nowUs()) / 1000 - 2;
+  if (leftMs <= 0 || count <= 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([client.warmUp(count), new Promise<void>((resolve) => (timer = setTimeout(resolve, leftMs)))]);
+  clearTimeout(timer);
 }
 
 function progressOf(recorder: SliceRecorder, clock: MonotonicClock): SliceProgress {

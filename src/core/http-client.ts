@@ -1,4 +1,6 @@
-import { Pool, type Dispatcher } from 'undici';
+import { Pool, buildConnector, type Dispatcher } from 'undici';
+import { isIP } from 'node:net';
+import { WarmConnector } from './warm-connector.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { RequestAbort, errorCodeOf, type ErrorCode } from './error-codes.js';
 import type { MonotonicClock } from './monotonic-clock.js';
@@ -161,6 +163,8 @@ export class HttpClient {
   private oldest: Exchange | null = null;
   private newest: Exchange | null = null;
   private readonly deadlineTimer: NodeJS.Timeout;
+  private readonly warm: WarmConnector;
+  private readonly connectionLimit: number;
   inFlight = 0;
 
   constructor(options: HttpClientOptions) {
@@ -187,13 +191,23 @@ export class HttpClient {
     this.baseHeaders = fixed;
     this.bodies = options.bodies;
     this.split = options.deployments ? new DeploymentSplit(options.deployments) : undefined;
+    const connectTimeoutMs = Math.min(options.timeoutMs, 10_000);
+    const baseConnector = options.allowedTargetHosts
+      ? guardedConnector({ allowedHosts: options.allowedTargetHosts, timeout: connectTimeoutMs })
+      : buildConnector({ timeout: connectTimeoutMs });
+    this.warm = new WarmConnector(baseConnector, {
+      hostname: url.hostname,
+      host: url.host,
+      protocol: url.protocol,
+      port: url.port || (url.protocol === 'https:' ? '443' : '80'),
+      servername: url.protocol === 'https:' && isIP(url.hostname.replace(/^\[|\]$/g, '')) === 0 ? url.hostname : undefined,
+    });
+    this.connectionLimit = options.connections;
     this.pool = new Pool(url.origin, {
       connections: options.connections,
       pipelining: 1,
       keepAliveTimeout: 30_000,
-      connect: options.allowedTargetHosts
-        ? guardedConnector({ allowedHosts: options.allowedTargetHosts, timeout: Math.min(options.timeoutMs, 10_000) })
-        : { timeout: Math.min(options.timeoutMs, 10_000) },
+      connect: this.warm.connect,
       // Our own deadline covers the whole request; undici's idle timeouts only back it up.
       headersTimeout: options.timeoutMs + 5_000,
       bodyTimeout: options.timeoutMs + 5_000,
@@ -246,14 +260,21 @@ export class HttpClient {
     this.onDone(exchange);
   }
 
+  /** Opens up to `count` connections ahead of the load (never more than the connection limit). */
+  warmUp(count: number): Promise<void> {
+    return this.warm.warmUp(Math.min(count, this.connectionLimit));
+  }
+
   async close(): Promise<void> {
     clearInterval(this.deadlineTimer);
+    this.warm.close();
     await this.pool.close();
   }
 
   /** Ends everything still in flight (used when a run is stopped) and closes the pool. */
   async destroy(): Promise<void> {
     clearInterval(this.deadlineTimer);
+    this.warm.close();
     for (let e = this.oldest; e !== null; e = this.oldest) {
       e.errorCode = 'client_closed';
       this.finish(e);

@@ -35,7 +35,7 @@ export interface ScheduleOutcome {
 }
 
 /** Sends at most this many due hits per wake before yielding to I/O, so responses keep being read. */
-const MAX_SENDS_PER_WAKE = 2048;
+const MAX_SENDS_PER_WAKE = 32;
 /** Waits longer than this sleep on a timer (waking ~1 ms early); shorter ones poll with setImmediate. */
 const TIMER_THRESHOLD_US = 2000;
 
