@@ -1,4 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
+import { checkEncodedHistogram } from './histogram-check.js';
 
 export type Histogram = hdr.Histogram;
 
@@ -25,6 +26,7 @@ export function encodeHistogram(histogram: Histogram): string {
 
 /** Decodes an encoded histogram; throws on text that is not one (callers treat that as bad data). */
 export function decodeHistogram(encoded: string, kind: 'dense' | 'packed' = 'dense'): Histogram {
+  checkEncodedHistogram(encoded); // the library trusts the header: bound what it will read and walk first
   const decoded = hdr.decodeFromCompressedBase64(encoded, kind === 'dense' ? 32 : 'packed', false);
   // Decoded histograms keep the encoder's range; let them grow when merged into.
   decoded.autoResize = true;

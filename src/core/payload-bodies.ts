@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { PlanProblem, PlanResult } from './plan-problem.js';
 import { Template } from './template.js';
+import { MAX_JSON_DEPTH, nestingProblem } from './json-depth.js';
 
 export type PayloadOrder = 'sequential' | 'random' | 'weighted';
 
@@ -71,6 +72,10 @@ export function parsePayloadLines(text: string, order: PayloadOrder, fileName: s
       value = JSON.parse(line);
     } catch {
       problems.push({ path: where, message: 'is not a JSON value' });
+      continue;
+    }
+    if (nestingProblem(value) !== undefined) {
+      problems.push({ path: where, message: `nests deeper than ${MAX_JSON_DEPTH} levels` });
       continue;
     }
     if (order === 'weighted') {

@@ -59,3 +59,18 @@ export function redactPlanForService<T>(plan: T): T {
   }
   return copy as T;
 }
+
+/**
+ * Token audiences a service run may ask the app's managed identity for. The token is sent to the target,
+ * and a target host allowed by a pattern (`*.inference.ml.azure.com`) may be anyone's endpoint: a plan
+ * asking for `https://storage.azure.com/.default` would hand the caller a token for the app's own
+ * storage (Storage Blob Data Owner). Only inference audiences are accepted.
+ */
+export const SERVICE_TOKEN_SCOPES = ['https://ml.azure.com/.default', 'https://cognitiveservices.azure.com/.default', 'https://ai.azure.com/.default'] as const;
+
+export function tokenScopeProblems(auth: { type: string; scope?: string }): PlanProblem[] {
+  if (auth.type !== 'managedIdentity') return [];
+  const scope = (auth.scope ?? '').trim().toLowerCase().replace(/\/+$/, '');
+  if ((SERVICE_TOKEN_SCOPES as readonly string[]).includes(scope)) return [];
+  return [{ path: '$.target.auth.scope', message: `the app's identity gets tokens only for ${SERVICE_TOKEN_SCOPES.join(', ')} (a token is sent to the target)` }];
+}

@@ -4,7 +4,7 @@ import type { PlanProblem, PlanResult } from './plan-problem.js';
 import type { RunStore } from './ports/run-store.js';
 import type { SliceQueue } from './ports/slice-queue.js';
 import { isSecretHeader } from './redact.js';
-import { redactPlanForService, urlCredentialProblems } from './plan-secrets.js';
+import { redactPlanForService, tokenScopeProblems, urlCredentialProblems } from './plan-secrets.js';
 import { newRunId } from './run-id.js';
 import { newRunRecord, type RunRecord } from './run-record.js';
 import { planSlices } from './slice.js';
@@ -66,7 +66,7 @@ export async function startRun(input: unknown, deps: StartRunDeps, nameIfMissing
     if (refusal) problems.push({ path: '$.target.url', message: `target refused: ${refusal}` });
   }
   // Plans are stored; a credential written into one would be stored too (redacted, so the run would fail).
-  problems.push(...urlCredentialProblems(plan.target.url));
+  problems.push(...urlCredentialProblems(plan.target.url), ...tokenScopeProblems(plan.target.auth));
   for (const [name, value] of Object.entries(plan.target.headers)) {
     if (isSecretHeader(name) && !/^\{\{\s*env\s+\w+\s*\}\}$/.test(value)) {
       problems.push({ path: `$.target.headers.${name}`, message: 'credentials are not accepted in plans: use target.auth (key setting or managed identity) or {{env NAME}}' });

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { blogConfigToPlan, isBlogConfig } from './blog-config.js';
 import { planSchema, type Plan, type PlanInput } from './plan.js';
+import { nestingProblem } from './json-depth.js';
 import { problemsFromZod, type PlanProblem, type PlanResult } from './plan-problem.js';
 
 export interface ValidPlan {
@@ -12,6 +13,9 @@ export interface ValidPlan {
 /** Validates a plan object (or a blog-post load_config), reporting every problem at once. */
 export function validatePlan(input: unknown, nameIfMissing?: string): PlanResult<ValidPlan> {
   let planInput: unknown = input;
+  // Too deep (or self-containing, from YAML aliases) to copy or serialize: refused before anything else.
+  const nesting = nestingProblem(input);
+  if (nesting) return { ok: false, problems: [nesting] };
   if (isBlogConfig(input)) {
     const converted = blogConfigToPlan(input, nameIfMissing ?? 'load_config');
     if (!converted.ok) return converted;
@@ -39,7 +43,8 @@ export function parsePlanText(text: string, sourceName = 'plan'): PlanResult<unk
     }
   }
   try {
-    return { ok: true, value: parseYaml(text, { prettyErrors: true }) };
+    // logLevel 'error': YAML warnings (unknown tags, directives) from a caller's text must not flood the logs.
+    return { ok: true, value: parseYaml(text, { prettyErrors: true, logLevel: 'error' }) };
   } catch (yamlError) {
     const message = (yamlError as Error).message.split('\n')[0];
     return { ok: false, problems: [{ path: '$', message: `${sourceName} is not valid YAML or JSON: ${message}` }] };

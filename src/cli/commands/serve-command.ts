@@ -88,7 +88,7 @@ export async function startServe(options: ServeOptions, env: Record<string, stri
   }
   setAppServices(services);
   const reaper = setInterval(() => {
-    reapRuns(store, Date.now(), services.finalize).then(
+    reapRuns(store, Date.now(), services.finalize, (runId, error) => log(`reaper: run ${runId} not finalized: ${error.message}`)).then(
       (reaped) => reaped.forEach((r) => log(`run ${r.record.runId} finalized ${r.summary.status} by the reaper`)),
       (error: Error) => log(`reaper: ${error.message}`),
     );
