@@ -33,7 +33,7 @@ describe('nextCapacityStep', () => {
     ['halves when even the first step fails', [[10, false]], { done: false, rps: 5 }],
     ['reports 0 when nothing passes down to 1/64', [[10, false], [5, false], [2.5, false], [1.25, false], [0.63, false], [0.31, false], [0.16, false]], { done: true, maxRps: 0, capped: false }],
   ])('%s', (_name, history, decision) => {
-    expect(nextCapacityStep(load, steps(...history))).toEqual(decision);
+    expect(nextCapacityStep(load, steps(...(history as [number, boolean][])))).toEqual(decision);
   });
 
   it('stops after maxSteps with the best pass so far', () => {

@@ -150,7 +150,7 @@ describe('runSlice (queue trigger) and nightlyRuns (timer)', () => {
     writeFileSync(path.join(services.root, 'plans', 'broken.yaml'), 'target: {}\n');
     writeFileSync(path.join(services.root, 'plans', 'notes.txt'), 'ignored');
     const warnings: string[] = [];
-    await nightlyRunsHandler({ isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, new InvocationContext({ functionName: 'nightlyRuns', logHandler: (level, ...args) => level === 'warning' && warnings.push(args.join(' ')) }));
+    await nightlyRunsHandler({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, new InvocationContext({ functionName: 'nightlyRuns', logHandler: (level, ...args) => level === 'warning' && warnings.push(args.join(' ')) }));
     const runs = (await services.store.listRuns()).runs;
     expect(runs.map((r) => r.name)).toEqual(['fraud-nightly']);
     expect(warnings.join('\n')).toMatch(/broken\.yaml not started/);
