@@ -10,6 +10,7 @@ import { newRunRecord } from '../core/run-record.js';
 import { sliceOutcomeFromJson, type SliceOutcomeJson } from '../core/slice-outcome-json.js';
 import { planSlices } from '../core/slice.js';
 import { advanceCapacity } from '../core/advance-capacity.js';
+import { peakRps } from '../core/pacers/pacer-for-load.js';
 import { runSliceHere, type SliceJob } from './slice-job.js';
 
 export interface LocalRunOptions {
@@ -31,6 +32,7 @@ export interface LocalRunOptions {
 
 /** Time between "all workers ready" and the common start instant, so every worker starts on time. */
 const START_LEAD_MS = 150;
+const FAST_START_LEAD_MS = 1000;
 /** Time between judging a capacity step and the next step's start (its worker threads start meanwhile). */
 const STEP_LEAD_MS = 1000;
 
@@ -46,7 +48,8 @@ export async function runLocally(options: LocalRunOptions): Promise<FinalizedRun
   const runners = slices.map((slice) => sliceRunner({ planInput: options.planInput, slice, store: options.storeLocation, payloadFileText: options.payloadFileText }, slices.length > 1));
   try {
     await Promise.all(runners.map((r) => r.ready));
-    const originEpochMs = Date.now() + START_LEAD_MS;
+    // Fast plans get time to warm the JIT and open connections before the start (see execute-slice.ts).
+    const originEpochMs = Date.now() + (peakRps(plan.load) / options.workers >= 1000 ? FAST_START_LEAD_MS : START_LEAD_MS);
     const record = newRunRecord({ runId, plan, slices: slices.map((s) => ({ ...s, originEpochMs })), originEpochMs, graceMs: 60_000 });
     await store.createRun(record, redactPlan(options.planInput));
     await store.updateRun({ ...record, status: 'running' });
