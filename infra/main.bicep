@@ -152,6 +152,9 @@ param maxBodyBytes int = 1048576
 @maxValue(1073741824)
 param maxResponseBytes int = 10485760
 
+@description('FLEX_GB_SECOND_PRICE: price of one GB-s of Flex Consumption on-demand execution, for each run\'s own cost (a decimal as text; check your region\'s price).')
+param flexGbSecondPrice string = '0.000026'
+
 @description('NIGHTLY_SCHEDULE: NCRONTAB, 6 fields, UTC, of the nightly runs of every plan in the plans container.')
 param nightlySchedule string = '0 0 2 * * *'
 
@@ -253,6 +256,7 @@ module functionApp 'app/function-app.bicep' = {
     maxBodyBytes: maxBodyBytes
     maxResponseBytes: maxResponseBytes
     nightlySchedule: nightlySchedule
+    flexGbSecondPrice: flexGbSecondPrice
     extraAppSettings: extraAppSettings
   }
   // The host reaches storage with the identity as soon as the site starts: grant the roles first.

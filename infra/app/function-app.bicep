@@ -39,6 +39,7 @@ param workerMaxConnections int
 param maxBodyBytes int
 param maxResponseBytes int
 param nightlySchedule string
+param flexGbSecondPrice string
 
 @description('More app settings, name -> value (e.g. Key Vault references for key-auth targets).')
 param extraAppSettings object = {}
@@ -189,6 +190,14 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           {
             name: 'MAX_RESPONSE_BYTES'
             value: string(maxResponseBytes)
+          }
+          {
+            name: 'INSTANCE_MEMORY_MB'
+            value: string(instanceMemoryMB)
+          }
+          {
+            name: 'FLEX_GB_SECOND_PRICE'
+            value: flexGbSecondPrice
           }
           {
             name: 'NIGHTLY_SCHEDULE'

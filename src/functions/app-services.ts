@@ -1,3 +1,4 @@
+import type { FunctionsPricing } from '../core/run-summary.js';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { BlobPlanSource } from '../adapters/blob-plan-source.js';
 import { AzureResultStore } from '../adapters/azure-result-store.js';
@@ -51,6 +52,11 @@ export function finalizeHooks(store: ResultStore, endpoint?: EndpointMetricsWiri
   };
 }
 
+/** What the Function app's own workers cost (reported per run as GB-s × price). */
+export function functionsPricing(settings: AppSettings): FunctionsPricing {
+  return { instanceMemoryMb: settings.instanceMemoryMb, pricePerGbSecond: settings.gbSecondPrice };
+}
+
 export function limitsFromSettings(settings: AppSettings): RunLimits {
   return {
     maxRps: settings.maxRps,
@@ -79,7 +85,7 @@ async function buildFromSettings(settings: AppSettings): Promise<AppServices> {
     return {
       ...base,
       store,
-      finalize: finalizeHooks(store, endpointMetricsWiring({ store: AzureEndpointMetricsStore.fromConnectionString(connectionString), credential: () => defaultCredential(settings.clientId) })),
+      finalize: { ...finalizeHooks(store, endpointMetricsWiring({ store: AzureEndpointMetricsStore.fromConnectionString(connectionString), credential: () => defaultCredential(settings.clientId) })), functionsPricing: functionsPricing(settings) },
       queue: StorageSliceQueue.fromConnectionString(connectionString),
       plans: new BlobPlanSource(BlobServiceClient.fromConnectionString(connectionString).getContainerClient('plans')),
     };
@@ -94,7 +100,7 @@ async function buildFromSettings(settings: AppSettings): Promise<AppServices> {
   return {
     ...base,
     store,
-    finalize: finalizeHooks(store, endpointMetricsWiring({ store: AzureEndpointMetricsStore.fromAccount({ blobServiceUrl, tableServiceUrl, credential }), credential: () => credential })),
+    finalize: { ...finalizeHooks(store, endpointMetricsWiring({ store: AzureEndpointMetricsStore.fromAccount({ blobServiceUrl, tableServiceUrl, credential }), credential: () => credential })), functionsPricing: functionsPricing(settings) },
     queue: StorageSliceQueue.fromAccount({ queueServiceUrl, credential }),
     plans: new BlobPlanSource(new BlobServiceClient(blobServiceUrl, credential).getContainerClient('plans')),
   };

@@ -21,6 +21,8 @@ export const APP_SETTINGS = {
   WORKER_MAX_CONNECTIONS: { default: '128', description: 'Connections one worker may hold to the target (outbound SNAT ports).' },
   MAX_BODY_BYTES: { default: '1048576', description: 'Largest request body a plan may send (payload body, text or each payload-file line), bytes.' },
   MAX_RESPONSE_BYTES: { default: '10485760', description: 'Most bytes read of one response; a plan asking more (target.maxResponseBytes) is refused, one asking nothing gets this.' },
+  INSTANCE_MEMORY_MB: { default: '2048', description: 'Memory of one Function app instance (Flex instanceMemoryMB), for the run\'s own cost in GB-s.' },
+  FLEX_GB_SECOND_PRICE: { default: '0.000026', description: 'Price of one GB-s of Flex Consumption on-demand execution, for the run\'s own cost (check your region\'s price).' },
   NIGHTLY_SCHEDULE: { default: '0 0 2 * * *', description: 'NCRONTAB (UTC) of the nightly runs of every plan in the plans container.' },
 } as const;
 
@@ -51,6 +53,8 @@ export interface AppSettings {
   maxBodyBytes: number;
   maxResponseBytes: number;
   nightlySchedule: string;
+  instanceMemoryMb: number;
+  gbSecondPrice: number;
 }
 
 export class AppSettingsError extends Error {
@@ -88,6 +92,8 @@ export function readAppSettings(env: Record<string, string | undefined> = proces
     maxBodyBytes: Math.floor(positive('MAX_BODY_BYTES')),
     maxResponseBytes: Math.floor(positive('MAX_RESPONSE_BYTES')),
     nightlySchedule: text('NIGHTLY_SCHEDULE'),
+    instanceMemoryMb: positive('INSTANCE_MEMORY_MB'),
+    gbSecondPrice: positive('FLEX_GB_SECOND_PRICE'),
   };
   if (!Number.isFinite(settings.startLeadSeconds) || settings.startLeadSeconds < 0) problems.push('START_LEAD_SECONDS must be a number ≥ 0');
   if (settings.nightlySchedule.split(/\s+/).length !== 6) problems.push('NIGHTLY_SCHEDULE must be an NCRONTAB expression with 6 fields (second minute hour day month weekday)');
