@@ -214,8 +214,10 @@ describe('the HTML report in headless Chromium', () => {
     await dark.page.emulateMedia({ colorScheme: 'light' });
     expect(luminance(await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor))).toBeGreaterThan(0.8);
     expect(await dark.page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--axis-text').trim())).not.toBe(darkAxis);
-    const charts = await inspectCharts(dark.page);
-    for (const chart of charts) expect(chart, chart.id).toMatchObject({ canvas: true, seriesColour: true });
+    // The redraw follows the media-change event and uPlot's next frame: wait for it, bounded.
+    await expect
+      .poll(async () => (await inspectCharts(dark.page)).filter((c) => !(c.canvas && c.seriesColour)).map((c) => c.id), { timeout: 5000, interval: 100 })
+      .toEqual([]);
     expect(dark.problems).toEqual([]);
     await dark.page.context().close();
   });
