@@ -208,9 +208,10 @@ export class HttpClient {
       pipelining: 1,
       keepAliveTimeout: 30_000,
       connect: this.warm.connect,
-      // Our own deadline covers the whole request; undici's idle timeouts only back it up.
-      headersTimeout: options.timeoutMs + 5_000,
-      bodyTimeout: options.timeoutMs + 5_000,
+      // Our own deadline list covers the whole request (queued ones too), so undici's per-request
+      // headers/body timers are off: they cost two timer objects per request (≈10% of the closed-loop rate).
+      headersTimeout: 0,
+      bodyTimeout: 0,
     });
     const tickMs = Math.max(5, Math.min(100, Math.floor(options.timeoutMs / 20)));
     this.deadlineTimer = setInterval(() => this.expire(), tickMs);
