@@ -681,3 +681,35 @@ export function fmt(value: number | undefined, digits = 1): string {
 export function fmtInt(value: number | undefined): string {
   return value === undefined || !Number.isFinite(value) ? '—' : Math.round(value).toLocaleString('en-US');
 }
+
+// ---------------------------------------------------------------------------------------------
+// In-process engine modules and small statistics (bench/raw-cost.ts, bench/rss-1m.ts)
+
+/**
+ * Imports a module of the engine build the benches measure — the `dist/src` beside MLLOAD_MAIN, so
+ * MLLOAD_BENCH_CLI also switches in-process benches — e.g. `importEngine<typeof import('../../src/core/plan.js')>('core/plan.js')`.
+ */
+export async function importEngine<T>(modulePath: string): Promise<T> {
+  const { pathToFileURL } = await import('node:url');
+  const srcRoot = path.resolve(path.dirname(MLLOAD_MAIN), '..');
+  return (await import(pathToFileURL(path.join(srcRoot, modulePath)).href)) as T;
+}
+
+/** The median of some numbers (the mean of the middle two for an even count); NaN for none. */
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** One issue-8 figure as bench/summary.ts reads it from a bench's JSON (`headline`). */
+export interface BenchHeadline {
+  label: string;
+  figure: number;
+  unit: string;
+  bound: number;
+  /** figure ÷ bound (≤ 1 passes, unless boundIsMinimumRatio). */
+  ratio: number;
+  pass: boolean;
+}
