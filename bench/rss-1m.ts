@@ -1,17 +1,26 @@
 /**
- * `npm run bench:rss` — memory of the mlload process over 1,000,000 requests.
+ * `npm run bench:rss` — memory of the mlload process over 5,000,000 requests (issue 8: "RSS grows
+ * ≤ 30 MB between 1M and 5M requests: nothing retained per request outside the raw stream").
  *
  * Runs `mlload run` (one worker, which runs in the CLI's own process) at a constant rate for
- * ⌈1,000,000 / rate⌉ seconds against the fast loopback server (nginx, or the Node fallback), and
+ * ⌈requests / rate⌉ seconds against the fast loopback server (nginx, or the Node fallback), and
  * samples the child's VmRSS (and VmHWM, the peak) from /proc/<pid>/status every second (every
  * 100 ms during its first 2 s, to catch the RSS just before the load starts). The number of
  * requests done at each sample is counted from the raw CSV the run streams to disk (one row per
- * request, written in blocks of 512 rows), so "after 100k" is measured, not estimated.
+ * request, written in blocks of 512 rows), so "after 100k" and "at 1M" are measured, not estimated.
+ *
+ * Figure: RSS at the end of the load (the last sample before the final flush, i.e. before the
+ * fan-in merges the run's windows) minus the RSS of the first sample at or past --from-requests
+ * (default 1,000,000), in MB of 10^6 bytes; bound 30 MB. RSS swings with garbage collection, so the
+ * growth between medians of 5 samples at each end is printed beside it (JSON only: not the headline).
+ * Also kept: the RSS after 100k requests and the growth from there (MiB).
  *
  * Rate: --rps N, else the faithful rate found by `npm run bench:rate` (bench/out/max-faithful-rate.json,
- * rounded down to 100), else 5000; never below 2500 rps (so at most 400 s).
+ * rounded down to 100), else 5000; never below 2500 rps (so at most 2,000 s for 5M requests). The
+ * load lasts requests ÷ rate seconds (printed up front); the raw CSV (about 56 bytes per request)
+ * goes to a temporary directory removed at the end.
  *
- *   node dist/bench/rss-1m.js [--rps N] [--requests 1000000]
+ *   node dist/bench/rss-1m.js [--rps N] [--requests 5000000] [--from-requests 1000000]
  */
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +33,7 @@ import {
   DISTURBED_CORES,
   waitForQuiet,
   machineLine,
+  median,
   OUT_DIR,
   requireBuild,
   runMlload,
@@ -32,6 +42,7 @@ import {
   table,
   tempDir,
   writeOut,
+  type BenchHeadline,
   type MlloadRun,
 } from './lib/common.js';
 
@@ -44,7 +55,13 @@ function numArg(name: string): number | undefined {
   return value;
 }
 
-const REQUESTS = numArg('requests') ?? 1_000_000;
+const REQUESTS = Math.round(numArg('requests') ?? 5_000_000);
+/** The "1M" milestone the growth is measured from (lower it for a short run). */
+const FROM_REQUESTS = Math.round(numArg('from-requests') ?? 1_000_000);
+if (FROM_REQUESTS >= REQUESTS) throw new Error(`--from-requests (${FROM_REQUESTS}) must be below --requests (${REQUESTS})`);
+/** Growth bound from FROM_REQUESTS to the end, bytes (30 MB, MB = 10^6 bytes). */
+const BOUND_MB = 30;
+const MB = 1_000_000;
 const MIN_RPS = 2500;
 const DEFAULT_RPS = 5000;
 const SAMPLE_MS = 1000;
@@ -148,6 +165,10 @@ function slope(x: number[], y: number[]): number {
 }
 
 const mib = (kib: number | undefined) => (kib === undefined ? undefined : kib / 1024);
+/** KiB (as /proc reports) to MB of 10^6 bytes. */
+const mb = (kib: number | undefined) => (kib === undefined ? undefined : (kib * 1024) / MB);
+/** Counts as "1M", "300k", "1.5M". */
+const short = (n: number) => (n >= 1_000_000 ? `${+(n / 1_000_000).toFixed(2)}M` : n >= 1000 ? `${+(n / 1000).toFixed(1)}k` : String(n));
 
 async function main(): Promise<void> {
   requireBuild();
@@ -160,7 +181,15 @@ async function main(): Promise<void> {
   const server = await startFastServer();
   process.stdout.write(`server: ${server.description} at ${server.url}\n`);
   if (server.kind === 'node') process.stdout.write(`note: ${skippedLine('nginx')} — using the Node fallback server instead\n`);
-  process.stdout.write(`load: constant ${fmtInt(rps)} rps for ${durationS} s (${source}), 1 worker; RSS sampled every ${SAMPLE_MS / 1000} s\n\n`);
+  process.stdout.write(`load: constant ${fmtInt(rps)} rps for ${durationS} s (${source}), 1 worker; RSS sampled every ${SAMPLE_MS / 1000} s\n`);
+  process.stdout.write(
+    `expected duration: ${fmtInt(durationS)} s of load (${fmt(durationS / 60, 1)} min) plus start-up and fan-in; ` +
+      `raw CSV about ${fmtInt((REQUESTS * 56) / MB)} MB in ${workDir} (removed at the end); growth judged from ${short(FROM_REQUESTS)} to ${short(REQUESTS)} requests, bound ${BOUND_MB} MB\n\n`,
+  );
+  // A progress line every 100k requests up to 1M, then every 500k (and at the --from-requests milestone).
+  const stepOf = (n: number) => (n < 1_000_000 ? 100_000 : 500_000);
+  const crossed = (before: number, now: number) =>
+    (before < FROM_REQUESTS && now >= FROM_REQUESTS) || Math.floor(now / stepOf(now)) > Math.floor(before / stepOf(now));
 
   const plan = {
     name: 'bench-rss',
@@ -182,7 +211,7 @@ async function main(): Promise<void> {
     const s: Sample = { tS: (Date.now() - t0) / 1000, ...status, requests: counter.count() };
     samples.push(s);
     const previous = samples[samples.length - 2];
-    if (Math.floor(s.requests / 100_000) > Math.floor((previous?.requests ?? 0) / 100_000)) {
+    if (crossed(previous?.requests ?? 0, s.requests)) {
       process.stdout.write(`  t=${fmt(s.tS, 0).padStart(4)} s  requests ${fmtInt(s.requests).padStart(9)}  RSS ${fmt(mib(s.rssKiB), 1).padStart(6)} MiB\n`);
     }
   };
@@ -235,6 +264,23 @@ async function main(): Promise<void> {
   const per100k = steady.length >= 3 ? slope(steady.map((x) => x.requests), steady.map((x) => x.rssKiB)) * 100_000 : undefined;
   const steadyMin = steady.length > 0 ? Math.min(...steady.map((x) => x.rssKiB)) : undefined;
   const steadyMax = steady.length > 0 ? Math.max(...steady.map((x) => x.rssKiB)) : undefined;
+  // The issue-8 figure: growth from the --from-requests milestone (1M) to the end of the load.
+  const atFrom = samples.slice(0, endIndex + 1).find((x) => x.requests >= FROM_REQUESTS);
+  const fromGrowthKiB = atFrom && end ? end.rssKiB - atFrom.rssKiB : undefined;
+  const fromGrowthMB = mb(fromGrowthKiB);
+  const late = samples.slice(0, endIndex + 1).filter((x) => x.requests >= FROM_REQUESTS);
+  const lateSlopePerM = late.length >= 3 ? slope(late.map((x) => x.requests), late.map((x) => x.rssKiB)) * 1_000_000 : undefined;
+  const lateMaxKiB = late.length > 0 ? Math.max(...late.map((x) => x.rssKiB)) : undefined;
+  const lateMinKiB = late.length > 0 ? Math.min(...late.map((x) => x.rssKiB)) : undefined;
+  // The end-of-load sample comes up to one sampling interval before the last request (two, to be lenient).
+  const reachedEnd = end !== undefined && end.requests >= Math.min(REQUESTS * 0.99, REQUESTS - (2 * rps * SAMPLE_MS) / 1000);
+  const pass = fromGrowthMB !== undefined && fromGrowthMB <= BOUND_MB;
+  // RSS swings with garbage collection (tens of MB between two samples): the same growth from medians
+  // of 5 samples — the first 5 past the milestone, the last 5 before the end — is printed beside it.
+  const fromIndex = atFrom ? samples.indexOf(atFrom) : -1;
+  const smoothFromKiB = fromIndex >= 0 && endIndex - fromIndex >= 9 ? median(samples.slice(fromIndex, fromIndex + 5).map((x) => x.rssKiB)) : undefined;
+  const smoothEndKiB = fromIndex >= 0 && endIndex - fromIndex >= 9 ? median(samples.slice(endIndex - 4, endIndex + 1).map((x) => x.rssKiB)) : undefined;
+  const smoothGrowthMB = smoothFromKiB !== undefined && smoothEndKiB !== undefined ? mb(smoothEndKiB - smoothFromKiB) : undefined;
 
   process.stdout.write(`\nRSS of the mlload process (constant ${fmtInt(rps)} rps, ${durationS} s, ${server.kind === 'nginx' ? 'nginx' : 'Node fallback server'})\n`);
   process.stdout.write(
@@ -244,6 +290,7 @@ async function main(): Promise<void> {
         ['start (last sample before any request done)', fmt(start?.tS, 1), fmtInt(start?.requests), fmt(mib(start?.rssKiB), 1)],
         ['first sample with requests done', fmt(loadStart?.tS, 1), fmtInt(loadStart?.requests), fmt(mib(loadStart?.rssKiB), 1)],
         ['after 100k requests', fmt(after100k?.tS, 1), fmtInt(after100k?.requests), fmt(mib(after100k?.rssKiB), 1)],
+        [`at ${short(FROM_REQUESTS)} requests (first sample past it)`, fmt(atFrom?.tS, 1), fmtInt(atFrom?.requests), fmt(mib(atFrom?.rssKiB), 1)],
         ['end of load (last sample before the final flush)', fmt(end?.tS, 1), fmtInt(end?.requests), fmt(mib(end?.rssKiB), 1)],
         ['peak during the load (VmHWM then)', '', '', fmt(mib(loadPeakKiB), 1)],
         ['last sample (fan-in after the load)', fmt(last?.tS, 1), fmtInt(last?.requests), fmt(mib(last?.rssKiB), 1)],
@@ -262,8 +309,28 @@ async function main(): Promise<void> {
       `mlload CPU ${fmt(cpuS, 1)} s in ${fmt(run.wallMs / 1000, 1)} s, cores: ours ${fmt(cpu.ourCores, 2)}, other processes ${fmt(cpu.otherCores, 2)}${cpu.otherCores > DISTURBED_CORES ? ' (DISTURBED: other work ran meanwhile)' : ''}\n`,
   );
   if (s.reasons && s.reasons.length > 0) process.stdout.write(`  (${s.reasons.join('; ')})\n`);
-  const file = writeOut('rss-1m', {
-    bench: 'rss-1m',
+  process.stdout.write(
+    `\nRSS at ${short(FROM_REQUESTS)} requests: ${fmt(mb(atFrom?.rssKiB), 1)} MB; at the end of the load (${fmtInt(end?.requests)} requests): ${fmt(mb(end?.rssKiB), 1)} MB ` +
+      `(MB = 10^6 bytes)\n` +
+      `growth from ${short(FROM_REQUESTS)} to the end: ${fmt(fromGrowthMB, 1)} MB over ${fmtInt(end && atFrom ? end.requests - atFrom.requests : undefined)} requests ` +
+      `(least-squares slope over the ${late.length} samples: ${fmt(mb(lateSlopePerM), 2)} MB per 1M requests; RSS between ${fmt(mb(lateMinKiB), 1)} and ${fmt(mb(lateMaxKiB), 1)} MB)\n` +
+      `growth between medians of 5 samples (the first 5 from ${short(FROM_REQUESTS)}, the last 5 before the end): ${fmt(smoothGrowthMB, 1)} MB ` +
+      `(${fmt(mb(smoothFromKiB), 1)} → ${fmt(mb(smoothEndKiB), 1)} MB)${smoothGrowthMB !== undefined && smoothGrowthMB <= BOUND_MB !== pass ? ' — a different verdict: the end points are GC noise, repeat the run' : ''}\n` +
+      `bound ${BOUND_MB} MB → ratio ${fmt(fromGrowthMB === undefined ? undefined : fromGrowthMB / BOUND_MB, 3)} → ${pass ? 'PASS' : 'MISS'}` +
+      `${reachedEnd ? '' : ` (the load ended at ${fmtInt(end?.requests)} of ${fmtInt(REQUESTS)} requests)`}\n`,
+  );
+  const headline: BenchHeadline = {
+    label: `RSS growth of the mlload process from ${short(FROM_REQUESTS)} to ${short(end?.requests ?? REQUESTS)} requests (constant ${fmtInt(rps)} rps, 1 worker, raw CSV to disk)`,
+    figure: fromGrowthMB ?? NaN,
+    unit: 'MB',
+    bound: BOUND_MB,
+    ratio: fromGrowthMB === undefined ? NaN : fromGrowthMB / BOUND_MB,
+    pass,
+  };
+  const file = writeOut('rss', {
+    bench: 'rss',
+    requests: REQUESTS,
+    fromRequests: FROM_REQUESTS,
     machine,
     engine: engineLabel(),
     server: { kind: server.kind, description: server.description },
@@ -284,10 +351,27 @@ async function main(): Promise<void> {
       minFrom100k: mib(steadyMin),
       maxFrom100k: mib(steadyMax),
     },
+    /** The issue-8 figure, in MB of 10^6 bytes. */
+    fromMilestoneMB: {
+      atFrom: mb(atFrom?.rssKiB),
+      atFromRequests: atFrom?.requests,
+      end: mb(end?.rssKiB),
+      endRequests: end?.requests,
+      growth: fromGrowthMB,
+      medianOf5AtFrom: mb(smoothFromKiB),
+      medianOf5AtEnd: mb(smoothEndKiB),
+      growthMedianOf5: smoothGrowthMB,
+      slopePer1M: mb(lateSlopePerM),
+      min: mb(lateMinKiB),
+      max: mb(lateMaxKiB),
+      bound: BOUND_MB,
+      pass,
+    },
     cpuSeconds: cpuS,
     cpu,
     summary: s,
     samples,
+    headline,
     elapsedS: (Date.now() - startedAt) / 1000,
   });
   process.stdout.write(`\n(${fmt((Date.now() - startedAt) / 1000, 0)} s; JSON: ${file})\n`);
