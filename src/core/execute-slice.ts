@@ -2,7 +2,7 @@ import { Aggregate } from './aggregate.js';
 import { HttpClient } from './http-client.js';
 import { systemClock, type MonotonicClock } from './monotonic-clock.js';
 import { goodputLimitMs } from './goodput.js';
-import { warmUpJit } from './jit-warm-up.js';
+import { warmUpJit, type WarmUp, type WarmUpSendPath } from './jit-warm-up.js';
 import type { Plan } from './plan.js';
 import { noTokenProvider, type TokenProvider } from './ports/token-provider.js';
 import type { RawSampleWriter } from './ports/raw-sample-writer.js';
@@ -99,44 +99,63 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
   if (!bodies.ok) {
     return { ...base, status: 'error', sent: 0, lateMs: 0, missed: 0, endedAtMs: clock.epochMsAt(clock.nowUs()), error: bodies.error, aggregate: recorder.aggregate };
   }
-  const scheduler = new Scheduler({
-    pacer,
-    worker: spec.worker,
-    workers,
-    fromUs,
-    toUs,
-    originUs,
-    maxInFlight,
-    recorder,
-    clock,
-    abortSignal: options.abortSignal,
-    retry: plan.retry.policy === 'honor-retry-after' ? { maxRetries: plan.retry.maxRetries, maxDelayMs: plan.retry.maxDelayMs } : undefined,
-  });
+  const retry = plan.retry.policy === 'honor-retry-after' ? { maxRetries: plan.retry.maxRetries, maxDelayMs: plan.retry.maxDelayMs } : undefined;
+  const goodLimitUs = goodLimitMs === undefined ? Infinity : goodLimitMs * 1000;
+  /** The send path; built the same way for the JIT warm-up, so V8 sees the same shapes there and here. */
+  const buildSendPath = (url: string, sendPacer: Pacer, sendRecorder: SliceRecorder, schedule: { worker: number; workers: number; fromUs?: number; toUs?: number; originUs: number; maxInFlight: number }, tokens: TokenProvider, allowedTargetHosts: readonly string[] | undefined) => {
+    const scheduler = new Scheduler({
+      pacer: sendPacer,
+      worker: schedule.worker,
+      workers: schedule.workers,
+      fromUs: schedule.fromUs,
+      toUs: schedule.toUs,
+      originUs: schedule.originUs,
+      maxInFlight: schedule.maxInFlight,
+      recorder: sendRecorder,
+      clock,
+      abortSignal: options.abortSignal,
+      retry,
+    });
+    const client = new HttpClient({
+      url,
+      method: plan.target.method,
+      headers: plan.target.headers,
+      bodies: bodies.value,
+      contentType: plan.payload.contentType ?? (plan.payload.text !== undefined ? 'text/plain' : undefined),
+      deployment: plan.target.deployment,
+      deployments: plan.target.deployments,
+      timeoutMs: plan.target.timeoutMs,
+      connections: plan.target.connections ?? Math.min(schedule.maxInFlight, 4096),
+      maxResponseBytes: plan.target.maxResponseBytes,
+      streaming: plan.target.streaming,
+      readsRetryAfter: plan.retry.policy === 'honor-retry-after',
+      allowedTargetHosts,
+      onInterTokenGap: (gapUs) => sendRecorder.interTokenGap(gapUs),
+      tokenProvider: tokens,
+      clock,
+      onDone: (exchange) => scheduler.onDone(exchange),
+    });
+    return { scheduler, client, recorder: sendRecorder };
+  };
+  let scheduler: Scheduler;
   let client: HttpClient;
   try {
-    client = new HttpClient({
-    url: plan.target.url,
-    method: plan.target.method,
-    headers: plan.target.headers,
-    bodies: bodies.value,
-    contentType: plan.payload.contentType ?? (plan.payload.text !== undefined ? 'text/plain' : undefined),
-    deployment: plan.target.deployment,
-    deployments: plan.target.deployments,
-    timeoutMs: plan.target.timeoutMs,
-    connections: plan.target.connections ?? Math.min(maxInFlight, 4096),
-    maxResponseBytes: plan.target.maxResponseBytes,
-    streaming: plan.target.streaming,
-    readsRetryAfter: plan.retry.policy === 'honor-retry-after',
-    allowedTargetHosts: options.allowedTargetHosts,
-    onInterTokenGap: (gapUs) => recorder.interTokenGap(gapUs),
-    tokenProvider,
-    clock,
-    onDone: (exchange) => scheduler.onDone(exchange),
-    });
+    ({ scheduler, client } = buildSendPath(plan.target.url, pacer, recorder, { worker: spec.worker, workers, fromUs, toUs, originUs, maxInFlight }, tokenProvider, options.allowedTargetHosts));
   } catch (error) {
     // A placeholder that cannot be filled ({{env NAME}} unset, a bad {{randomInt}}) fails the slice as data.
     return { ...base, status: 'error', sent: 0, lateMs: 0, missed: 0, endedAtMs: clock.epochMsAt(clock.nowUs()), error: (error as Error).message, aggregate: recorder.aggregate };
   }
+  // Warm-up: the sink gets the plan's method, headers and bodies but never the target's credentials;
+  // its samples go to a recorder (and a raw writer) that discard them.
+  const warmUpSendPath: WarmUpSendPath = (url, warmPacer, warmOriginUs) =>
+    buildSendPath(
+      url,
+      warmPacer,
+      new SliceRecorder(clock.epochMsAt(0) * 1000, spec.worker, options.rawWriter ? discardingRawWriter : null, goodLimitUs),
+      { worker: 0, workers: 1, originUs: warmOriginUs, maxInFlight: Math.min(maxInFlight, 256) },
+      noTokenProvider,
+      undefined,
+    );
 
   const progressTimer = options.onProgress
     ? setInterval(() => options.onProgress!(progressOf(recorder, clock)), options.progressIntervalMs ?? 250)
@@ -146,10 +165,11 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     abortTimer = setTimeout(() => void client.destroy(), ABORT_GRACE_MS);
   };
   options.abortSignal?.addEventListener('abort', onAbort, { once: true });
+  let warmUp: WarmUp | undefined;
   try {
     // Fast slices first run their own code against a local sink, so the start is not spent in the interpreter.
     const firstSecondRps = pacer.kind === 'open' ? hitsBetween(pacer, fromUs, fromUs + 1e6) / workers : 0;
-    if (firstSecondRps >= JIT_WARM_UP_MIN_RPS && !options.skipJitWarmUp) await warmUpJit(clock, originUs + fromUs, firstSecondRps);
+    if (firstSecondRps >= JIT_WARM_UP_MIN_RPS && !options.skipJitWarmUp) warmUp = await warmUpJit(clock, originUs + fromUs, firstSecondRps, warmUpSendPath);
     await warmUpUntilStart(client, warmConnections(pacer, fromUs, workers, maxInFlight), originUs + fromUs, clock);
     const outcome = await scheduler.run(client);
     recorder.flushRows();
@@ -171,6 +191,7 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     options.abortSignal?.removeEventListener('abort', onAbort);
     tokenProvider.stop();
     await client.close().catch(() => {});
+    await warmUp?.release();
     if (options.onProgress) options.onProgress(progressOf(recorder, clock));
   }
 }
@@ -210,7 +231,8 @@ function warmConnections(pacer: Pacer, fromUs: number, workers: number, maxInFli
 
 /** Warms connections, but never past the start: whatever is not open by then opens on demand. */
 async function warmUpUntilStart(client: HttpClient, count: number, startUs: number, clock: MonotonicClock): Promise<void> {
-  const leftMs = (startUs - clock.nowUs()) / 1000 - 2;
+  // Whole ms (see Scheduler.sleepUntil: fractional timer delays deoptimize the send path).
+  const leftMs = Math.floor((startUs - clock.nowUs()) / 1000) - 2;
   if (leftMs <= 0 || count <= 0) return;
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([client.warmUp(count), new Promise<void>((resolve) => (timer = setTimeout(resolve, leftMs)))]);
@@ -233,3 +255,10 @@ function progressOf(recorder: SliceRecorder, clock: MonotonicClock): SliceProgre
     recentP99Ms: window && window.responseTime.totalCount > 0 ? window.responseTime.getValueAtPercentile(99) / 1000 : 0,
   };
 }
+
+/** Takes raw rows and keeps none (the warm-up's). */
+const discardingRawWriter: RawSampleWriter = {
+  append: () => {},
+  flush: async () => {},
+  close: async () => {},
+};

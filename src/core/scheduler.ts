@@ -210,7 +210,9 @@ export class Scheduler {
       if (targetUs === Infinity) return;
       const waitUs = targetUs - this.options.clock.nowUs();
       if (waitUs <= 0) return this.wake();
-      if (waitUs > TIMER_THRESHOLD_US) this.wakeTimer = setTimeout(this.onWake, (waitUs - 1000) / 1000);
+      // Whole milliseconds: a fractional delay turns Timeout fields into doubles, and V8 then throws away
+      // optimized code that depends on them (every timer user, undici included) just as the load starts.
+      if (waitUs > TIMER_THRESHOLD_US) this.wakeTimer = setTimeout(this.onWake, Math.floor((waitUs - 1000) / 1000));
       else setImmediate(this.onWake);
     });
   }
