@@ -145,8 +145,9 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     // A placeholder that cannot be filled ({{env NAME}} unset, a bad {{randomInt}}) fails the slice as data.
     return { ...base, status: 'error', sent: 0, lateMs: 0, missed: 0, endedAtMs: clock.epochMsAt(clock.nowUs()), error: (error as Error).message, aggregate: recorder.aggregate };
   }
-  // Warm-up: the sink gets the plan's method, headers and bodies but never the target's credentials;
-  // its samples go to a recorder (and a raw writer) that discard them.
+  // Warm-up: the plan's method, headers and bodies go to this process's own sink thread on 127.0.0.1,
+  // which reads and drops them (it logs nothing); the token provider is not used, so no credential of
+  // the target is sent. Its samples go to a recorder (and a raw writer) that discard them.
   const warmUpSendPath: WarmUpSendPath = (url, warmPacer, warmOriginUs) =>
     buildSendPath(
       url,
