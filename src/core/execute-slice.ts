@@ -102,7 +102,15 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
   const retry = plan.retry.policy === 'honor-retry-after' ? { maxRetries: plan.retry.maxRetries, maxDelayMs: plan.retry.maxDelayMs } : undefined;
   const goodLimitUs = goodLimitMs === undefined ? Infinity : goodLimitMs * 1000;
   /** The send path; built the same way for the JIT warm-up, so V8 sees the same shapes there and here. */
-  const buildSendPath = (url: string, sendPacer: Pacer, sendRecorder: SliceRecorder, schedule: { worker: number; workers: number; fromUs?: number; toUs?: number; originUs: number; maxInFlight: number }, tokens: TokenProvider, allowedTargetHosts: readonly string[] | undefined) => {
+  const buildSendPath = (
+    url: string,
+    sendPacer: Pacer,
+    sendRecorder: SliceRecorder,
+    schedule: { worker: number; workers: number; fromUs?: number; toUs?: number; originUs: number; maxInFlight: number },
+    tokens: TokenProvider,
+    allowedTargetHosts: readonly string[] | undefined,
+    abortSignal: AbortSignal | undefined,
+  ) => {
     const scheduler = new Scheduler({
       pacer: sendPacer,
       worker: schedule.worker,
@@ -113,7 +121,7 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
       maxInFlight: schedule.maxInFlight,
       recorder: sendRecorder,
       clock,
-      abortSignal: options.abortSignal,
+      abortSignal,
       retry,
     });
     const client = new HttpClient({
@@ -140,7 +148,7 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
   let scheduler: Scheduler;
   let client: HttpClient;
   try {
-    ({ scheduler, client } = buildSendPath(plan.target.url, pacer, recorder, { worker: spec.worker, workers, fromUs, toUs, originUs, maxInFlight }, tokenProvider, options.allowedTargetHosts));
+    ({ scheduler, client } = buildSendPath(plan.target.url, pacer, recorder, { worker: spec.worker, workers, fromUs, toUs, originUs, maxInFlight }, tokenProvider, options.allowedTargetHosts, options.abortSignal));
   } catch (error) {
     // A placeholder that cannot be filled ({{env NAME}} unset, a bad {{randomInt}}) fails the slice as data.
     return { ...base, status: 'error', sent: 0, lateMs: 0, missed: 0, endedAtMs: clock.epochMsAt(clock.nowUs()), error: (error as Error).message, aggregate: recorder.aggregate };
@@ -148,7 +156,7 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
   // Warm-up: the plan's method, headers and bodies go to this process's own sink thread on 127.0.0.1,
   // which reads and drops them (it logs nothing); the token provider is not used, so no credential of
   // the target is sent. Its samples go to a recorder (and a raw writer) that discard them.
-  const warmUpSendPath: WarmUpSendPath = (url, warmPacer, warmOriginUs) =>
+  const warmUpSendPath: WarmUpSendPath = (url, warmPacer, warmOriginUs, stopSignal) =>
     buildSendPath(
       url,
       warmPacer,
@@ -156,6 +164,7 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
       { worker: 0, workers: 1, originUs: warmOriginUs, maxInFlight: Math.min(maxInFlight, 256) },
       noTokenProvider,
       undefined,
+      options.abortSignal ? AbortSignal.any([options.abortSignal, stopSignal]) : stopSignal,
     );
 
   const progressTimer = options.onProgress
@@ -168,10 +177,11 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
   options.abortSignal?.addEventListener('abort', onAbort, { once: true });
   let warmUp: WarmUp | undefined;
   try {
-    // Fast slices first run their own code against a local sink, so the start is not spent in the interpreter.
+    // Connections first, so none is still opening (and taking the event loop) when the load starts;
+    // then fast slices run their own code against a local sink, so the start is not spent in the interpreter.
     const firstSecondRps = pacer.kind === 'open' ? hitsBetween(pacer, fromUs, fromUs + 1e6) / workers : 0;
-    if (firstSecondRps >= JIT_WARM_UP_MIN_RPS && !options.skipJitWarmUp) warmUp = await warmUpJit(clock, originUs + fromUs, firstSecondRps, warmUpSendPath);
     await warmUpUntilStart(client, warmConnections(pacer, fromUs, workers, maxInFlight), originUs + fromUs, clock);
+    if (firstSecondRps >= JIT_WARM_UP_MIN_RPS && !options.skipJitWarmUp) warmUp = await warmUpJit(clock, originUs + fromUs, firstSecondRps, warmUpSendPath);
     const outcome = await scheduler.run(client);
     recorder.flushRows();
     const counts = recorder.aggregate.counts;

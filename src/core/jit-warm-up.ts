@@ -41,8 +41,11 @@ export async function warmUpJit(clock: MonotonicClock, untilUs: number, rps: num
     await sink.stop();
     return none;
   }
+  // On a busy machine the warm-up can fall behind its own schedule: it is stopped 10 ms before the start.
+  const stop = new AbortController();
+  const stopTimer = setTimeout(() => stop.abort(), Math.max(0, Math.floor((untilUs - clock.nowUs()) / 1000) - 10));
   // The first wait is long enough for a timer, so the scheduler's timer path is warmed too.
-  const { scheduler, client, recorder } = build(`http://127.0.0.1:${sink.port}/`, new ConstantPacer(Math.min(rps, MAX_WARM_UP_RPS), durationUs), clock.nowUs() + 5000);
+  const { scheduler, client, recorder } = build(`http://127.0.0.1:${sink.port}/`, new ConstantPacer(Math.min(rps, MAX_WARM_UP_RPS), durationUs), clock.nowUs() + 5000, stop.signal);
   const release = async () => {
     await client.destroy();
     await sink.stop();
@@ -54,6 +57,8 @@ export async function warmUpJit(clock: MonotonicClock, untilUs: number, rps: num
   } catch (error) {
     await release();
     throw error;
+  } finally {
+    clearTimeout(stopTimer);
   }
   return { sent: recorder.aggregate.counts.sent, ok: recorder.aggregate.counts.ok, release };
 }
@@ -63,7 +68,13 @@ export async function warmUpJit(clock: MonotonicClock, untilUs: number, rps: num
  * aimed at the sink, with this pacer starting at `originUs`; nothing it records is kept. (A send path
  * built differently, e.g. with another options shape, left V8 re-optimizing at the real start.)
  */
-export type WarmUpSendPath = (sinkUrl: string, pacer: OpenPacer, originUs: number) => { scheduler: Scheduler; client: HttpClient; recorder: SliceRecorder };
+export type WarmUpSendPath = (
+  sinkUrl: string,
+  pacer: OpenPacer,
+  originUs: number,
+  /** Stops the warm-up's scheduler (its deadline; the slice's own abort should stop it too). */
+  stopSignal: AbortSignal,
+) => { scheduler: Scheduler; client: HttpClient; recorder: SliceRecorder };
 
 /** An HTTP sink on 127.0.0.1 in a worker thread (plain CommonJS source, so it runs from dist and from tsx alike). */
 const SINK_SOURCE = `

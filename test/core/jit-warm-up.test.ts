@@ -8,10 +8,10 @@ import { SliceRecorder } from '../../src/core/slice-recorder.js';
 
 /** A send path like execute-slice's, aimed wherever warmUpJit says; remembers the URLs it was given. */
 function sendPath(urls: string[]): WarmUpSendPath {
-  return (url, pacer, originUs) => {
+  return (url, pacer, originUs, stopSignal) => {
     urls.push(url);
     const recorder = new SliceRecorder(0, 0, null);
-    const scheduler = new Scheduler({ pacer, worker: 0, workers: 1, originUs, maxInFlight: 256, recorder, clock: systemClock });
+    const scheduler = new Scheduler({ pacer, worker: 0, workers: 1, originUs, maxInFlight: 256, recorder, clock: systemClock, abortSignal: stopSignal });
     const client = new HttpClient({
       url,
       method: 'POST',
