@@ -5,6 +5,18 @@ import { csvSafe } from './raw-sample-csv.js';
 
 const STATUS_KEYS: string[] = Array.from({ length: 600 }, (_, i) => String(i));
 const ROWS_PER_APPEND = 512;
+const ZEROS = ['', '0', '00', '000', '0000', '00000'];
+
+/**
+ * A non-negative integer count of µs since the epoch as text. Printed as seconds and zero-padded µs:
+ * both fit V8's small integers, whose conversion is about twice as fast as that of the 16-digit
+ * double (this runs once per raw row on the hot path).
+ */
+export function unixUsText(us: number): string {
+  const seconds = Math.floor(us / 1e6);
+  const micros = '' + (us - seconds * 1e6);
+  return seconds === 0 ? micros : seconds + ZEROS[6 - micros.length] + micros;
+}
 
 /**
  * Records one slice as it runs: HDR histograms (integer µs), counts, per-second windows and the raw
@@ -19,6 +31,8 @@ export class SliceRecorder {
   private rows = '';
   private rowCount = 0;
   inFlight = 0;
+  /** ",worker," — the same in every row. */
+  private readonly workerColumn: string;
 
   /**
    * Times given to the recorder are monotonic µs (MonotonicClock.nowUs); `unixUsAtMonotonicZero`
@@ -27,12 +41,13 @@ export class SliceRecorder {
    */
   constructor(
     unixUsAtMonotonicZero: number,
-    private readonly worker: number,
+    worker: number,
     private readonly raw: RawSampleWriter | null,
     /** A 2xx response within this latency counts toward goodput. */
     private readonly goodLimitUs = Infinity,
   ) {
     this.originUnixUs = Math.round(unixUsAtMonotonicZero);
+    this.workerColumn = `,${worker},`;
     this.originEpochSecond = unixUsAtMonotonicZero / 1e6;
   }
 
@@ -117,8 +132,9 @@ export class SliceRecorder {
     if (doneMs > a.lastDoneMs) a.lastDoneMs = doneMs;
     if (this.raw !== null) {
       this.rows +=
-        `${this.originUnixUs + Math.round(e.intendedUs)},${this.originUnixUs + Math.round(e.sentUs)},${latencyUs},${serviceUs},` +
-        `${status},${e.errorCode},${e.bytesIn},${e.bytesOut},${this.worker},${e.deployment === '' ? '' : csvSafe(e.deployment)}\n`;
+        unixUsText(this.originUnixUs + Math.round(e.intendedUs)) + ',' + unixUsText(this.originUnixUs + Math.round(e.sentUs)) + ',' +
+        latencyUs + ',' + serviceUs + ',' + status + ',' + e.errorCode + ',' + e.bytesIn + ',' + e.bytesOut + this.workerColumn +
+        (e.deployment === '' ? '' : csvSafe(e.deployment)) + '\n';
       if (++this.rowCount >= ROWS_PER_APPEND) this.flushRows();
     }
   }
