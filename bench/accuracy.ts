@@ -8,15 +8,12 @@
  * 1. Lag: one trial at 5,000 rps; the figure is the run's summary.scheduleLagMs.p99 (whole run).
  * 2. Rate error on a ladder: 1,000, 2,000, 5,000 rps, then equal steps up to the single-worker faithful
  *    rate (--max-rps, else bench/out/max-faithful-rate.json `faithfulRps`, else 10,000), about five
- *    rungs. Rate error = |summary.rate.achieved − summary.rate.target| ÷ target. mlload computes both
- *    over the plan's nominal duration (src/core/run-summary.ts: achieved = sent ÷ duration, target =
- *    planned ÷ duration), not over a measured send span, so no start-up or drain time biases them: the
- *    error is exactly |sent − planned| ÷ planned, i.e. the hits not delivered (dropped at the in-flight
- *    cap, or missed). It does not see timing; the worst whole 1-second window (timeseries.csv: sent by
- *    send time against planned by intended time; first and last, partial, windows left out) is printed
- *    beside it for that, with lag p99 per rung, and the earlier method's send-span rate error from the
- *    raw CSV, |(hits − 1) ÷ (last send − first send) − rate| ÷ rate (it sees only how late the first and
- *    last sends were), for comparison with figures measured that way.
+ *    rungs. Rate error = the larger of two: the delivery error |achieved − target| ÷ target from the
+ *    summary (both over the plan's duration, so = |sent − planned| ÷ planned: hits dropped or missed),
+ *    and the pacing error of the send span from the raw CSV, (hits − 1) ÷ (last send − first send)
+ *    against the planned rate. The first alone is 0 whenever nothing is dropped, however the sends were
+ *    spread. The worst whole 1-second window (timeseries.csv; first and last, partial, windows left
+ *    out) and lag p99 per rung are printed beside it.
  *
  * Shared machine: before each trial the bench waits (at most 15 s) for the machine to be idle, and a
  * trial that other processes disturbed (> 0.15 cores) is repeated, at most 3 attempts in all.
@@ -238,16 +235,18 @@ async function main(): Promise<void> {
       ) + '\n',
     );
     // A failed run counts as an infinite error: it delivered nothing we could check.
-    const errors = trials.map((t) => t.rateError ?? Infinity);
+    // Judged: the larger of the delivery error (hits not sent) and the pacing error (send span) — the
+    // first alone is 0 whenever nothing is dropped, however the sends were spread.
+    const errors = trials.map((t) => (t.rateError === undefined ? Infinity : Math.max(t.rateError, t.sendSpanError ?? 0)));
     const worst = Math.max(...errors);
     const worstTrial = trials[errors.indexOf(worst)];
     const worstWindow = Math.max(...trials.map((t) => t.worstWindowError ?? 0));
     const worstSpan = Math.max(...trials.map((t) => t.sendSpanError ?? 0));
     const ratePass = worst <= RATE_ERROR_BOUND;
     process.stdout.write(
-      `rate error = |achieved − target| ÷ target from the summary (both over the plan's duration, so = |sent − planned| ÷ planned: hits not delivered); ` +
+      `rate error = the larger of |achieved − target| ÷ target (hits not delivered) and the send-span error (raw CSV: (hits − 1) ÷ (last send − first send) against the plan); ` +
         `worst ${fmt(worst * 100, 3)}% at ${fmtInt(worstTrial.rps)} rps, bound ${RATE_ERROR_BOUND * 100}%, ratio ${fmt(worst / RATE_ERROR_BOUND, 3)} → ${ratePass ? 'PASS' : 'MISS'}\n` +
-        `(timing, not judged: worst whole 1 s window off its plan by ${fmt(worstWindow * 100, 2)}%; worst send-span rate error ${fmt(worstSpan * 100, 3)}%)\n`,
+        `(not judged: worst whole 1 s window off its plan by ${fmt(worstWindow * 100, 2)}%; worst send-span error alone ${fmt(worstSpan * 100, 3)}%)\n`,
     );
     const disturbed = [lagTrial, ...trials].some((t) => t.disturbed);
     if (disturbed) process.stdout.write(`note: some trials were disturbed by other processes on every attempt; their figures are kept but marked\n`);
@@ -263,7 +262,7 @@ async function main(): Promise<void> {
         ...(lagTrial.disturbed ? { disturbed: true } : {}),
       },
       {
-        label: `worst rate error |achieved − target| ÷ target, 1 worker, ${fmtInt(rungs[0])}–${fmtInt(rungs.at(-1))} rps (%, ≤ ${RATE_ERROR_BOUND * 100})`,
+        label: `worst rate error (delivery or send span), 1 worker, ${fmtInt(rungs[0])}–${fmtInt(rungs.at(-1))} rps (%, ≤ ${RATE_ERROR_BOUND * 100})`,
         figure: worst * 100,
         unit: '%',
         bound: RATE_ERROR_BOUND * 100,
@@ -281,7 +280,7 @@ async function main(): Promise<void> {
       faithfulRate: top,
       rungs,
       rateErrorMethod:
-        'abs(summary.rate.achieved - summary.rate.target) / summary.rate.target; both are over the plan duration (run-summary.ts), so this equals abs(sent - planned) / planned',
+        'max(abs(summary.rate.achieved - summary.rate.target) / summary.rate.target (= abs(sent - planned) / planned), abs(sendSpanRate - rps) / rps with sendSpanRate = (hits - 1) / (last sent - first sent) from the raw CSV)',
       lag: { rps: LAG_RPS, p50Ms: lagTrial.summary?.scheduleLagMs.p50, p99Ms: lagP99, maxMs: lagTrial.summary?.scheduleLagMs.max, boundMs: LAG_BOUND_MS, pass: lagPass },
       rateError: { worst, worstAtRps: worstTrial.rps, bound: RATE_ERROR_BOUND, pass: ratePass, worstWholeWindowError: worstWindow, worstSendSpanError: worstSpan },
       lagTrial,
