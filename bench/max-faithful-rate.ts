@@ -52,16 +52,10 @@ import {
   writeOut,
   type FastServer,
   type MlloadSummary,
+  positiveArg,
 } from './lib/common.js';
 
-const args = process.argv.slice(2);
-function numArg(name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
-}
+const numArg = (name: string, fallback: number): number => positiveArg(name) ?? fallback;
 
 const TRIAL_S = numArg('trial-s', 5);
 const START_RPS = numArg('start-rps', 1000);

@@ -45,6 +45,7 @@ import {
   waitForQuiet,
   writeOut,
   type BenchHeadline,
+  positiveArg,
 } from './lib/common.js';
 
 type ExecuteSliceModule = typeof import('../src/core/execute-slice.js');
@@ -53,14 +54,7 @@ type SliceModule = typeof import('../src/core/slice.js');
 type FileStoreModule = typeof import('../src/adapters/file-result-store.js');
 type RawCsvModule = typeof import('../src/core/raw-sample-csv.js');
 
-const args = process.argv.slice(2);
-function numArg(name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
-}
+const numArg = (name: string, fallback: number): number => positiveArg(name) ?? fallback;
 
 const SECONDS = numArg('seconds', 4);
 const ROUNDS = Math.round(numArg('rounds', 5));

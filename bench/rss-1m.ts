@@ -34,7 +34,6 @@ import {
   waitForQuiet,
   machineLine,
   median,
-  OUT_DIR,
   requireBuild,
   runMlload,
   skippedLine,
@@ -44,16 +43,11 @@ import {
   writeOut,
   type BenchHeadline,
   type MlloadRun,
+  positiveArg,
+  savedFaithfulRps,
 } from './lib/common.js';
 
-const args = process.argv.slice(2);
-function numArg(name: string): number | undefined {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const value = Number(args[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
-}
+const numArg = positiveArg;
 
 const REQUESTS = Math.round(numArg('requests') ?? 5_000_000);
 /** The "1M" milestone the growth is measured from (lower it for a short run). */
@@ -69,17 +63,10 @@ const SAMPLE_MS = 1000;
 function chooseRate(): { rps: number; source: string } {
   const asked = numArg('rps');
   if (asked !== undefined) return { rps: Math.round(asked), source: '--rps' };
-  const file = path.join(OUT_DIR, 'max-faithful-rate.json');
-  if (existsSync(file)) {
-    try {
-      const found = (JSON.parse(readFileSync(file, 'utf8')) as { faithfulRps?: number }).faithfulRps ?? 0;
-      if (found > 0) {
-        const rps = Math.max(MIN_RPS, Math.floor(found / 100) * 100);
-        return { rps, source: `faithful rate from bench/out/max-faithful-rate.json (${fmtInt(found)} rps)${rps > found ? `, raised to the ${MIN_RPS} rps floor` : ''}` };
-      }
-    } catch {
-      /* fall through */
-    }
+  const found = savedFaithfulRps();
+  if (found !== undefined) {
+    const rps = Math.max(MIN_RPS, Math.floor(found / 100) * 100);
+    return { rps, source: `faithful rate from bench/out/max-faithful-rate.json (${fmtInt(found)} rps)${rps > found ? `, raised to the ${MIN_RPS} rps floor` : ''}` };
   }
   return { rps: DEFAULT_RPS, source: `default; no faithful rate in bench/out/max-faithful-rate.json (npm run bench:rate writes it)` };
 }

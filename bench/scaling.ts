@@ -42,7 +42,6 @@ import {
   fmtInt,
   machineFacts,
   machineLine,
-  OUT_DIR,
   requireBuild,
   runMlload,
   startFastServer,
@@ -53,16 +52,12 @@ import {
   type BenchHeadline,
   type FastServer,
   type MlloadSummary,
+  positiveArg,
+  savedFaithfulRps,
 } from './lib/common.js';
 
 const args = process.argv.slice(2);
-function numArg(name: string): number | undefined {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const value = Number(args[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
-}
+const numArg = positiveArg;
 
 const SECONDS = numArg('seconds') ?? 5;
 const CORES = os.availableParallelism();
@@ -83,15 +78,8 @@ function singleRate(): { rps: number; source: string } {
   // An explicit --single-rps wins over the file (a flag should never be ignored silently).
   const asked = numArg('single-rps');
   if (asked !== undefined) return { rps: Math.round(asked), source: '--single-rps' };
-  const file = path.join(OUT_DIR, 'max-faithful-rate.json');
-  if (existsSync(file)) {
-    try {
-      const found = (JSON.parse(readFileSync(file, 'utf8')) as { faithfulRps?: number }).faithfulRps ?? 0;
-      if (found > 0) return { rps: Math.round(found), source: 'bench/out/max-faithful-rate.json faithfulRps' };
-    } catch {
-      /* unreadable: fall through */
-    }
-  }
+  const found = savedFaithfulRps();
+  if (found !== undefined) return { rps: Math.round(found), source: 'bench/out/max-faithful-rate.json faithfulRps' };
   return { rps: 5000, source: 'default (no bench:rate result, no --single-rps)' };
 }
 

@@ -20,16 +20,9 @@ import { FileResultStore } from '../src/adapters/file-result-store.js';
 import type { SliceProgress } from '../src/core/execute-slice.js';
 import { validatePlan } from '../src/core/validate-plan.js';
 import { runLocally } from '../src/cli/local-run.js';
-import { machineFacts, machineLine, startFastServer, table, writeOut } from './lib/common.js';
+import { machineFacts, machineLine, positiveArg, startFastServer, table, writeOut } from './lib/common.js';
 
-const args = process.argv.slice(2);
-function numArg(name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
-}
+const numArg = (name: string, fallback: number): number => positiveArg(name) ?? fallback;
 
 const MINUTES = numArg('minutes', 10);
 const RPS = Math.round(numArg('rps', 2000));

@@ -713,3 +713,28 @@ export interface BenchHeadline {
   ratio: number;
   pass: boolean;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Arguments and earlier results shared by the benches
+
+/** `--<name> <positive number>` from this script's arguments; undefined when absent. */
+export function positiveArg(name: string): number | undefined {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return undefined;
+  const value = Number(args[i + 1]);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
+  return value;
+}
+
+/** The single-worker faithful rate `bench:rate` last wrote (bench/out/max-faithful-rate.json), if any. */
+export function savedFaithfulRps(): number | undefined {
+  const file = path.join(OUT_DIR, 'max-faithful-rate.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const found = (JSON.parse(readFileSync(file, 'utf8')) as { faithfulRps?: number }).faithfulRps ?? 0;
+    return found > 0 ? found : undefined;
+  } catch {
+    return undefined; // unreadable: as if absent
+  }
+}
