@@ -21,7 +21,7 @@
  *
  *   node dist/bench/accuracy.js [--seconds 10] [--max-rps N]
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import {
   cpuMeter,
@@ -41,6 +41,7 @@ import {
   type BenchHeadline,
   type FastServer,
   type MlloadSummary,
+  forEachRawRow,
   positiveArg,
   savedFaithfulRps,
 } from './lib/common.js';
@@ -96,24 +97,16 @@ function worstWindowError(resultsDir: string, runId: string): { error: number; w
 
 /** |(hits − 1) ÷ (last send − first send) − rps| ÷ rps from the raw CSV (column 2: sent µs since the epoch). */
 function sendSpanError(resultsDir: string, runId: string, rps: number): number | undefined {
-  const rawDir = path.join(resultsDir, runId, 'raw');
-  if (!existsSync(rawDir)) return undefined;
   let first = Infinity;
   let last = -Infinity;
   let hits = 0;
-  for (const name of readdirSync(rawDir).filter((n) => n.endsWith('.csv'))) {
-    const lines = readFileSync(path.join(rawDir, name), 'utf8').split('\n');
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i];
-      if (line === '') continue;
-      const a = line.indexOf(',');
-      const sent = Number(line.slice(a + 1, line.indexOf(',', a + 1)));
-      if (sent < first) first = sent;
-      if (sent > last) last = sent;
-      hits++;
-    }
-  }
-  if (hits < 2 || last <= first) return undefined;
+  const found = forEachRawRow(resultsDir, runId, (row) => {
+    const sent = Number(row[1]);
+    if (sent < first) first = sent;
+    if (sent > last) last = sent;
+    hits++;
+  });
+  if (!found || hits < 2 || last <= first) return undefined;
   return Math.abs(((hits - 1) / (last - first)) * 1e6 - rps) / rps;
 }
 

@@ -52,6 +52,7 @@ import {
   type BenchHeadline,
   type FastServer,
   type MlloadSummary,
+  forEachRawRow,
   positiveArg,
   savedFaithfulRps,
 } from './lib/common.js';
@@ -108,26 +109,17 @@ interface FirstHit {
 /** Each worker's first hit (smallest intended time) from the raw CSV, and its slices' firstSentMs. */
 function firstHits(resultsDir: string, runId: string): FirstHit[] {
   const runDir = path.join(resultsDir, runId);
-  const rawDir = path.join(runDir, 'raw');
-  if (!existsSync(rawDir)) return [];
   const byWorker = new Map<number, FirstHit>();
-  for (const name of readdirSync(rawDir).filter((n) => n.endsWith('.csv'))) {
-    const lines = readFileSync(path.join(rawDir, name), 'utf8').split('\n');
-    const columns = lines[0].split(',');
-    const [iIntended, iSent, iWorker] = ['intendedUnixUs', 'sentUnixUs', 'worker'].map((c) => columns.indexOf(c));
-    if (iIntended < 0 || iSent < 0 || iWorker < 0) throw new Error(`${name}: unexpected raw CSV header ${lines[0]}`);
-    for (let i = 1; i < lines.length; i++) {
-      if (lines[i] === '') continue;
-      const v = lines[i].split(',');
-      const intendedUs = Number(v[iIntended]);
-      const worker = Number(v[iWorker]);
-      const seen = byWorker.get(worker);
-      if (seen === undefined || intendedUs < seen.intendedUs) {
-        const sentUs = Number(v[iSent]);
-        byWorker.set(worker, { worker, intendedUs, sentUs, lateMs: (sentUs - intendedUs) / 1000 });
-      }
+  const found = forEachRawRow(resultsDir, runId, (row) => {
+    const intendedUs = Number(row[0]);
+    const worker = Number(row[8]);
+    const seen = byWorker.get(worker);
+    if (seen === undefined || intendedUs < seen.intendedUs) {
+      const sentUs = Number(row[1]);
+      byWorker.set(worker, { worker, intendedUs, sentUs, lateMs: (sentUs - intendedUs) / 1000 });
     }
-  }
+  });
+  if (!found) return [];
   const slicesDir = path.join(runDir, 'slices');
   if (existsSync(slicesDir)) {
     for (const name of readdirSync(slicesDir).filter((n) => n.endsWith('.json'))) {

@@ -427,29 +427,35 @@ export async function runMlload(
  * whole run only; this tells start-up from steady state.
  */
 export function rawLagAfter(resultsDir: string, runId: string, skipMs: number): { p99Ms: number; maxMs: number; rows: number } | undefined {
-  const rawDir = path.join(resultsDir, runId, 'raw');
-  if (!existsSync(rawDir)) return undefined;
   const lags: number[] = [];
   let firstIntended = Infinity;
   const parsed: [number, number][] = [];
-  for (const name of readdirSync(rawDir).filter((n) => n.endsWith('.csv'))) {
-    const lines = readFileSync(path.join(rawDir, name), 'utf8').split('\n');
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i];
-      if (line === '') continue;
-      const a = line.indexOf(',');
-      const b = line.indexOf(',', a + 1);
-      const intended = Number(line.slice(0, a));
-      const sent = Number(line.slice(a + 1, b));
-      if (intended < firstIntended) firstIntended = intended;
-      parsed.push([intended, sent]);
-    }
-  }
+  const found = forEachRawRow(resultsDir, runId, (row) => {
+    const intended = Number(row[0]);
+    if (intended < firstIntended) firstIntended = intended;
+    parsed.push([intended, Number(row[1])]);
+  });
+  if (!found) return undefined;
   const fromUs = firstIntended + skipMs * 1000;
   for (const [intended, sent] of parsed) if (intended >= fromUs) lags.push(Math.max(0, sent - intended) / 1000);
   if (lags.length === 0) return { p99Ms: 0, maxMs: 0, rows: parsed.length };
   lags.sort((x, y) => x - y);
   return { p99Ms: lags[Math.min(lags.length - 1, Math.ceil(lags.length * 0.99) - 1)], maxMs: lags[lags.length - 1], rows: parsed.length };
+}
+
+/**
+ * Calls `onRow` with the fields of every row of a run's raw CSVs (header left out; columns: intended
+ * µs, sent µs, latency µs, service µs, status, error code, bytes in, bytes out, worker, deployment).
+ * False when the run has no raw folder.
+ */
+export function forEachRawRow(resultsDir: string, runId: string, onRow: (fields: string[]) => void): boolean {
+  const rawDir = path.join(resultsDir, runId, 'raw');
+  if (!existsSync(rawDir)) return false;
+  for (const name of readdirSync(rawDir).filter((n) => n.endsWith('.csv'))) {
+    const lines = readFileSync(path.join(rawDir, name), 'utf8').split('\n');
+    for (let i = 1; i < lines.length; i++) if (lines[i] !== '') onRow(lines[i].split(','));
+  }
+  return true;
 }
 
 /**
