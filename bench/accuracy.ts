@@ -24,8 +24,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import {
-  cpuMeter,
-  DISTURBED_CORES,
   engineLabel,
   fmt,
   fmtInt,
@@ -36,9 +34,10 @@ import {
   startFastServer,
   table,
   tempDir,
-  waitForQuiet,
+  measureQuietly,
   writeOut,
   type BenchHeadline,
+  type MeasuredCpu,
   type FastServer,
   type MlloadSummary,
   forEachRawRow,
@@ -110,35 +109,27 @@ function sendSpanError(resultsDir: string, runId: string, rps: number): number |
   return Math.abs(((hits - 1) / (last - first)) * 1e6 - rps) / rps;
 }
 
-interface Trial {
+interface Trial extends MeasuredCpu {
   rps: number;
   summary?: MlloadSummary;
   /** |achieved − target| ÷ target from the summary (= |sent − planned| ÷ planned). */
   rateError?: number;
   worstWindowError?: number;
   wholeWindows?: number;
-  /** The earlier method, for comparison: send rate over the raw CSV's first-to-last send span. */
+  /** Pacing error: send rate over the raw CSV's first-to-last send span against the plan. */
   sendSpanError?: number;
-  ourCores?: number;
-  otherCores?: number;
-  disturbed?: boolean;
-  attempts: number;
   error?: string;
 }
 
 async function trial(server: FastServer, rps: number, workDir: string): Promise<Trial> {
-  for (let attempt = 1; ; attempt++) {
-    const quiet = await waitForQuiet(QUIET_WAIT_MS);
-    if (!quiet.quiet) process.stdout.write(`  (machine not idle: ${fmt(quiet.busyCores, 2)} cores busy after ${fmt(quiet.waitedMs / 1000, 0)} s; measuring anyway)\n`);
-    const meter = cpuMeter([server.pid]);
-    const plan = {
-      name: `bench-accuracy-${rps}`,
-      target: { url: server.url, method: 'GET', timeoutMs: 5000 },
-      load: { model: 'constant', rps, duration: `${SECONDS}s` },
-      workers: 1,
-      maxInFlight: 2000,
-    };
-    let t: Trial;
+  const plan = {
+    name: `bench-accuracy-${rps}`,
+    target: { url: server.url, method: 'GET', timeoutMs: 5000 },
+    load: { model: 'constant', rps, duration: `${SECONDS}s` },
+    workers: 1,
+    maxInFlight: 2000,
+  };
+  const measure = async (attempt: number): Promise<Trial> => {
     try {
       const run = await runMlload(plan, { outDir: workDir, timeoutMs: (SECONDS + 60) * 1000, workers: 1 });
       const resultsDir = path.join(workDir, 'results');
@@ -146,20 +137,19 @@ async function trial(server: FastServer, rps: number, workDir: string): Promise<
       const w = worstWindowError(resultsDir, s.runId);
       const span = sendSpanError(resultsDir, s.runId, rps);
       rmSync(path.join(resultsDir, s.runId), { recursive: true, force: true });
-      t = { rps, summary: s, rateError: s.rate.target > 0 ? Math.abs(s.rate.achieved - s.rate.target) / s.rate.target : undefined, worstWindowError: w?.error, wholeWindows: w?.windows, sendSpanError: span, attempts: attempt };
+      return { rps, summary: s, rateError: s.rate.target > 0 ? Math.abs(s.rate.achieved - s.rate.target) / s.rate.target : undefined, worstWindowError: w?.error, wholeWindows: w?.windows, sendSpanError: span, attempts: attempt };
     } catch (error) {
-      t = { rps, error: (error as Error).message.split('\n')[0], attempts: attempt };
+      return { rps, error: (error as Error).message.split('\n')[0], attempts: attempt };
     }
-    Object.assign(t, meter());
-    t.disturbed = t.otherCores! > DISTURBED_CORES;
+  };
+  return measureQuietly(server.pid, measure, (t, note) => {
     const s = t.summary;
     process.stdout.write(
       `  ${fmtInt(rps).padStart(6)} rps: ` +
         (t.error ?? `achieved ${fmt(s!.rate.achieved, 1)} of ${fmt(s!.rate.target, 1)} (error ${fmt((t.rateError ?? NaN) * 100, 3)}%, worst 1 s window ${fmt((t.worstWindowError ?? NaN) * 100, 2)}%), lag p99 ${fmt(s!.scheduleLagMs.p99, 3)} ms, ${fmtInt(s!.requests.dropped)} dropped, ${fmtInt(s!.requests.errors)} errors`) +
-        `; cores ours ${fmt(t.ourCores, 2)}, others ${fmt(t.otherCores, 2)}${t.disturbed ? ` — DISTURBED${attempt < MAX_ATTEMPTS ? ', repeating' : ', kept (no attempts left)'}` : ''}\n`,
+        `; cores ours ${fmt(t.ourCores, 2)}, others ${fmt(t.otherCores, 2)}${note}\n`,
     );
-    if (!t.disturbed || attempt >= MAX_ATTEMPTS) return t;
-  }
+  }, { maxAttempts: MAX_ATTEMPTS, quietWaitMs: QUIET_WAIT_MS });
 }
 
 async function main(): Promise<void> {

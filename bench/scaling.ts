@@ -35,8 +35,6 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  cpuMeter,
-  DISTURBED_CORES,
   engineLabel,
   fmt,
   fmtInt,
@@ -47,9 +45,10 @@ import {
   startFastServer,
   table,
   tempDir,
-  waitForQuiet,
+  measureQuietly,
   writeOut,
   type BenchHeadline,
+  type MeasuredCpu,
   type FastServer,
   type MlloadSummary,
   forEachRawRow,
@@ -162,7 +161,7 @@ function reapedChildrenCpuS(): number {
   }
 }
 
-interface Trial {
+interface Trial extends MeasuredCpu {
   workers: number;
   rps: number;
   summary?: MlloadSummary;
@@ -173,30 +172,22 @@ interface Trial {
   /** Cores over the run's wall time: mlload (all its threads), the server, everything else. */
   mlloadCores?: number;
   serverCores?: number;
-  ourCores?: number;
-  otherCores?: number;
-  disturbed?: boolean;
-  attempts: number;
   wallMs?: number;
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
 async function trial(server: FastServer, workers: number, rps: number, workDir: string): Promise<Trial> {
-  for (let attempt = 1; ; attempt++) {
-    const quiet = await waitForQuiet(QUIET_WAIT_MS);
-    if (!quiet.quiet) process.stdout.write(`  (machine not idle: ${fmt(quiet.busyCores, 2)} cores busy after ${fmt(quiet.waitedMs / 1000, 0)} s; measuring anyway)\n`);
-    const plan = {
-      name: `bench-scaling-${workers}x-${rps}`,
-      target: { url: server.url, method: 'GET', timeoutMs: 5000 },
-      load: { model: 'constant', rps, duration: `${SECONDS}s` },
-      workers,
-      maxInFlight: 2000 * workers,
-    };
-    const meter = cpuMeter([server.pid]);
+  const plan = {
+    name: `bench-scaling-${workers}x-${rps}`,
+    target: { url: server.url, method: 'GET', timeoutMs: 5000 },
+    load: { model: 'constant', rps, duration: `${SECONDS}s` },
+    workers,
+    maxInFlight: 2000 * workers,
+  };
+  const measure = async (attempt: number): Promise<Trial> => {
     const serverBefore = groupCpuS(server.pid);
     const childrenBefore = reapedChildrenCpuS();
-    let t: Trial;
     try {
       const run = await runMlload(plan, { outDir: workDir, timeoutMs: (SECONDS + 60) * 1000, workers });
       const wallS = run.wallMs / 1000;
@@ -206,7 +197,7 @@ async function trial(server: FastServer, workers: number, rps: number, workDir: 
       const hits = firstHits(resultsDir, run.summary.runId);
       rmSync(path.join(resultsDir, run.summary.runId), { recursive: true, force: true });
       const late = hits.map((h) => h.lateMs);
-      t = {
+      return {
         workers,
         rps,
         summary: run.summary,
@@ -219,20 +210,17 @@ async function trial(server: FastServer, workers: number, rps: number, workDir: 
         wallMs: run.wallMs,
       };
     } catch (error) {
-      t = { workers, rps, why: `run failed: ${(error as Error).message.split('\n')[0]}`, firstHits: [], attempts: attempt };
+      return { workers, rps, why: `run failed: ${(error as Error).message.split('\n')[0]}`, firstHits: [], attempts: attempt };
     }
-    Object.assign(t, meter());
-    t.disturbed = t.otherCores! > DISTURBED_CORES;
+  };
+  return measureQuietly(server.pid, measure, (t, note) => {
     const s = t.summary;
     process.stdout.write(
       `  ${workers} worker${workers > 1 ? 's' : ''} at ${fmtInt(rps).padStart(6)} rps: ${t.why === '' ? 'faithful' : `not faithful (${t.why})`}` +
         (s ? ` [achieved ${fmtInt(s.rate.achieved)}, lag p99 ${fmt(s.scheduleLagMs.p99, 2)} ms${workers > 1 ? `, start skew ${fmt(t.skewMs, 3)} ms` : ''}]` : '') +
-        `; cores: mlload ${fmt(t.mlloadCores, 2)}, server ${fmt(t.serverCores, 2)}, others ${fmt(t.otherCores, 2)}` +
-        (t.disturbed ? ` — DISTURBED${attempt < MAX_ATTEMPTS ? ', repeating' : ', kept (no attempts left)'}` : '') +
-        '\n',
+        `; cores: mlload ${fmt(t.mlloadCores, 2)}, server ${fmt(t.serverCores, 2)}, others ${fmt(t.otherCores, 2)}${note}\n`,
     );
-    if (!t.disturbed || attempt >= MAX_ATTEMPTS) return t;
-  }
+  }, { maxAttempts: MAX_ATTEMPTS, quietWaitMs: QUIET_WAIT_MS });
 }
 
 /** hh:mm:ss.uuuuuu (UTC) of µs since the epoch. */

@@ -6,17 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fmt, OUT_DIR, table } from './lib/common.js';
-
-interface Headline {
-  label: string;
-  figure: number;
-  unit: string;
-  bound: number;
-  ratio: number;
-  pass: boolean;
-  stretch?: boolean;
-}
+import { fmt, OUT_DIR, table, type BenchHeadline as Headline } from './lib/common.js';
 
 /** The benches behind the targets, in the order. */
 const BENCHES: { target: string; file: string; script: string }[] = [
