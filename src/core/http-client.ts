@@ -1,7 +1,7 @@
-import { Pool, buildConnector, type Dispatcher } from 'undici';
+import { buildConnector, type Client, type Dispatcher } from 'undici';
 import { isIP } from 'node:net';
 import { WarmConnector } from './warm-connector.js';
-import type { IncomingHttpHeaders } from 'node:http';
+import { ConnectionPool, type PooledRequest } from './connection-pool.js';
 import { RequestAbort, errorCodeOf, type ErrorCode } from './error-codes.js';
 import type { MonotonicClock } from './monotonic-clock.js';
 import type { TokenProvider } from './ports/token-provider.js';
@@ -11,10 +11,6 @@ import type { PayloadBodies } from './payload-bodies.js';
 import { DeploymentSplit } from './deployment-split.js';
 import { isRetryableStatus, serverRetryAfterMs } from './retry-delay.js';
 import { guardedConnector } from './guarded-lookup.js';
-
-function headerText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
 
 /** Header Azure ML uses to route a request to one deployment (and, on our simulator, to say which served it). */
 export const DEPLOYMENT_HEADER = 'azureml-model-deployment';
@@ -48,16 +44,21 @@ export interface HttpClientOptions {
 
 /**
  * One request and its outcome. It is also undici's dispatch handler, so a request costs one object:
- * no promise, no stream, no closure. Failures end with `errorCode` set, never an exception.
+ * no promise, no stream, no closure. It takes undici's raw handler calls (raw header buffers, an abort
+ * function): the newer controller interface wraps every request in two more objects and parses every
+ * header of every response into an object, of which we read at most four. Failures end with
+ * `errorCode` set, never an exception.
  */
-export class Exchange implements Dispatcher.DispatchHandler {
+export class Exchange implements Dispatcher.DispatchHandler, PooledRequest {
   status = 0;
   errorCode: ErrorCode | '' = '';
   bytesIn = 0;
   bytesOut = 0;
   endUs = 0;
   deployment = '';
-  controller: Dispatcher.DispatchController | null = null;
+  /** Aborts the request once undici has started it; null while it waits for a connection. */
+  abort: ((reason?: Error) => void) | null = null;
+  connection: Client | null = null;
   deadlineUs = 0;
   /** Links of the client's deadline list (in send order). */
   newer: Exchange | null = null;
@@ -85,36 +86,58 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /** What a 429/503 asked for (retry-after-ms / retry-after), read only when retries are on; −1 for nothing. */
   retryAfterMs = -1;
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
+  onConnect(abort: (reason?: Error) => void): void {
+    this.abort = abort;
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
-    if (statusCode < 200) return; // 1xx informational: the real response follows
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200) return true; // 1xx informational: the real response follows
     this.status = statusCode;
-    if (this.client.readsRetryAfter && isRetryableStatus(statusCode)) {
-      this.retryAfterMs = serverRetryAfterMs(headerText(headers['retry-after-ms']), headerText(headers['retry-after']));
+    const readRetryAfter = this.client.readsRetryAfter && isRetryableStatus(statusCode);
+    let contentType = '';
+    let retryAfterMs: string | undefined;
+    let retryAfter: string | undefined;
+    let deployment: string | undefined;
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      // Compare lengths first: most headers are none of the four, and are never turned into strings.
+      const length = rawHeaders[i].length;
+      if (length === CONTENT_TYPE.length) {
+        if (headerName(rawHeaders[i]) === CONTENT_TYPE) contentType = rawHeaders[i + 1].toString('latin1');
+      } else if (length === DEPLOYMENT_HEADER.length) {
+        if (headerName(rawHeaders[i]) === DEPLOYMENT_HEADER) deployment ??= rawHeaders[i + 1].toString('latin1');
+      } else if (readRetryAfter && length === RETRY_AFTER_MS.length) {
+        if (headerName(rawHeaders[i]) === RETRY_AFTER_MS) retryAfterMs ??= rawHeaders[i + 1].toString('latin1');
+      } else if (readRetryAfter && length === RETRY_AFTER.length) {
+        if (headerName(rawHeaders[i]) === RETRY_AFTER) retryAfter ??= rawHeaders[i + 1].toString('latin1');
+      }
     }
-    const deployment = headers[DEPLOYMENT_HEADER];
-    if (deployment !== undefined) this.deployment = Array.isArray(deployment) ? deployment[0] : deployment;
-    if (this.client.streaming || String(headers['content-type'] ?? '').includes('text/event-stream')) {
+    if (deployment !== undefined) this.deployment = deployment;
+    if (readRetryAfter) this.retryAfterMs = serverRetryAfterMs(retryAfterMs, retryAfter);
+    if (this.client.streaming || contentType.includes('text/event-stream')) {
       this.sse = new SseParser();
       this.onEvent = (event) => this.streamEvent(event);
     }
+    return true;
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): boolean {
     this.bytesIn += chunk.length;
-    if (this.bytesIn > this.client.maxResponseBytes) controller.abort(new RequestAbort('body_too_large'));
+    if (this.bytesIn > this.client.maxResponseBytes) this.abort?.(new RequestAbort('body_too_large'));
     else if (this.sse !== null) this.sse.push(chunk, this.onEvent!);
+    return true;
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     if (this.sse !== null) {
       this.sse.end(this.onEvent!);
       // A 2xx stream that never produced content is a failure, not a fast success.
       if (this.contentChunks === 0 && this.status >= 200 && this.status < 300) this.errorCode = 'empty_stream';
     }
+    this.client.finish(this);
+  }
+
+  onError(error: Error): void {
+    this.errorCode = errorCodeOf(error);
     this.client.finish(this);
   }
 
@@ -129,16 +152,20 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.lastTokenUs = now;
     this.contentChunks++;
   }
+}
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.errorCode = errorCodeOf(error);
-    this.client.finish(this);
-  }
+const CONTENT_TYPE = 'content-type';
+const RETRY_AFTER = 'retry-after';
+const RETRY_AFTER_MS = 'retry-after-ms';
+
+/** A raw header name, lower-cased (header names are ASCII). */
+function headerName(raw: Buffer): string {
+  return raw.toString('latin1').toLowerCase();
 }
 
 /**
- * The target's HTTP client: one undici Pool per origin with keep-alive and no pipelining
- * (inference servers rarely pipeline), sized by the caller to the load's need. Every body is read
+ * The target's HTTP client: one connection pool per origin (see ConnectionPool) with keep-alive and
+ * no pipelining (inference servers rarely pipeline), sized by the caller to the load's need. Every body is read
  * (up to maxResponseBytes) so connections go back to the pool. The whole-request timeout is enforced
  * from one list of requests in send order, checked by one timer, instead of a timer per request.
  */
@@ -147,7 +174,7 @@ export class HttpClient {
   readonly streaming: boolean;
   readonly readsRetryAfter: boolean;
   private readonly onInterTokenGap: ((gapUs: number) => void) | undefined;
-  private readonly pool: Pool;
+  private readonly pool: ConnectionPool;
   private readonly path: string;
   private readonly method: Dispatcher.HttpMethod;
   private readonly headerTemplates: [string, Template][] = [];
@@ -203,15 +230,16 @@ export class HttpClient {
       servername: url.protocol === 'https:' && isIP(url.hostname.replace(/^\[|\]$/g, '')) === 0 ? url.hostname : undefined,
     });
     this.connectionLimit = options.connections;
-    this.pool = new Pool(url.origin, {
+    this.pool = new ConnectionPool(url.origin, {
       connections: options.connections,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      connect: this.warm.connect,
-      // Our own deadline list covers the whole request (queued ones too), so undici's per-request
-      // headers/body timers are off: they cost two timer objects per request (≈10% of the closed-loop rate).
-      headersTimeout: 0,
-      bodyTimeout: 0,
+      client: {
+        keepAliveTimeout: 30_000,
+        connect: this.warm.connect,
+        // Our own deadline list covers the whole request (queued ones too), so undici's per-request
+        // headers/body timers are off: they cost two timer objects per request (≈10% of the closed-loop rate).
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      },
     });
     const tickMs = Math.max(5, Math.min(100, Math.floor(options.timeoutMs / 20)));
     this.deadlineTimer = setInterval(() => this.expire(), tickMs);
@@ -256,6 +284,7 @@ export class HttpClient {
     if (exchange.done) return;
     exchange.done = true;
     exchange.endUs = this.clock.nowUs();
+    this.pool.release(exchange);
     this.unlink(exchange);
     this.inFlight--;
     this.onDone(exchange);
@@ -263,6 +292,7 @@ export class HttpClient {
 
   /** Opens up to `count` connections ahead of the load (never more than the connection limit). */
   warmUp(count: number): Promise<void> {
+    this.pool.prepare(count);
     return this.warm.warmUp(Math.min(count, this.connectionLimit));
   }
 
@@ -302,9 +332,9 @@ export class HttpClient {
     const now = this.clock.nowUs();
     while (this.oldest !== null && this.oldest.deadlineUs <= now) {
       const exchange = this.oldest;
-      if (exchange.controller !== null) {
-        exchange.controller.abort(new RequestAbort('timeout'));
-        // undici reports the abort through onResponseError; make sure it is finished either way.
+      if (exchange.abort !== null) {
+        exchange.abort(new RequestAbort('timeout'));
+        // undici reports the abort through onError; make sure it is finished either way.
         if (!exchange.done) {
           exchange.errorCode = 'timeout';
           this.finish(exchange);

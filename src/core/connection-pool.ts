@@ -1,0 +1,118 @@
+import { Client, type Dispatcher } from 'undici';
+
+/** What the pool needs of a request: it is undici's handler, and it says which connection carries it. */
+export interface PooledRequest extends Dispatcher.DispatchHandler {
+  /** Set by the pool when the request gets a connection; given back through `release`. */
+  connection: Client | null;
+  /** A request that ended while still queued (timed out) is skipped when its turn comes. */
+  done: boolean;
+}
+
+export interface ConnectionPoolOptions {
+  /** Most connections open at once; requests past it wait in the pool's queue. */
+  connections: number;
+  /** undici's options for each connection (connector, keep-alive, timeouts); pipelining is always 1. */
+  client: Client.Options;
+}
+
+/**
+ * One request per connection at a time (no pipelining: inference servers rarely pipeline), over up to
+ * `connections` undici Clients. Free connections are a stack, so handing one out and taking it back are
+ * O(1) whatever the number of connections. (undici's Pool scans its clients for a free one twice per
+ * request and emits an event per response: at thousands of requests in flight — a backlog at the start
+ * of a fast run — that scan made each request slower just when the load needed catching up.)
+ * The most recently freed connection is used first, so a light load keeps reusing a few hot ones.
+ */
+export class ConnectionPool {
+  private readonly free: Client[] = [];
+  private readonly all: Client[] = [];
+  private queue: PooledRequest[] = [];
+  private queueOpts: Dispatcher.DispatchOptions[] = [];
+  private queueHead = 0;
+  private readonly limit: number;
+
+  constructor(
+    private readonly origin: string,
+    private readonly options: ConnectionPoolOptions,
+  ) {
+    this.limit = Math.max(1, options.connections);
+  }
+
+  /** Sends the request on a free connection, a new one, or queues it until one is released. */
+  dispatch(opts: Dispatcher.DispatchOptions, request: PooledRequest): void {
+    let connection = this.free.pop();
+    if (connection === undefined && this.all.length < this.limit) connection = this.open();
+    if (connection === undefined) {
+      this.queue.push(request);
+      this.queueOpts.push(opts);
+      return;
+    }
+    request.connection = connection;
+    connection.dispatch(opts, request);
+  }
+
+  /** Gives the request's connection back (call once, when the request has ended however it ended). */
+  release(request: PooledRequest): void {
+    const connection = request.connection;
+    if (connection === null) return;
+    request.connection = null;
+    while (this.queueHead < this.queue.length) {
+      const next = this.queue[this.queueHead];
+      const opts = this.queueOpts[this.queueHead];
+      this.queueHead++;
+      this.compactQueue();
+      if (next.done) continue;
+      next.connection = connection;
+      connection.dispatch(opts, next);
+      return;
+    }
+    this.free.push(connection);
+  }
+
+  /**
+   * Builds up to `count` connections' clients ahead of the load (they connect on their first request);
+   * building one while a backlog of due requests waits costs the event loop time the load does not have.
+   */
+  prepare(count: number): void {
+    while (this.all.length < Math.min(count, this.limit)) this.free.push(this.open());
+  }
+
+  /** Requests waiting for a connection. */
+  get queued(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  /** Connections opened so far. */
+  get size(): number {
+    return this.all.length;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((c) => c.close()));
+  }
+
+  async destroy(): Promise<void> {
+    this.queue = [];
+    this.queueOpts = [];
+    this.queueHead = 0;
+    await Promise.all(this.all.map((c) => c.destroy()));
+  }
+
+  private open(): Client {
+    const connection = new Client(this.origin, { ...this.options.client, pipelining: 1 });
+    this.all.push(connection);
+    return connection;
+  }
+
+  private compactQueue(): void {
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueOpts.length = 0;
+      this.queueHead = 0;
+    } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueOpts = this.queueOpts.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+}

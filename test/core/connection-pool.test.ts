@@ -1,0 +1,127 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Client } from 'undici';
+import { ConnectionPool, type PooledRequest } from '../../src/core/connection-pool.js';
+import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
+
+/** A request that records how it ended and which socket port carried it; `onEnd` runs when it ends. */
+class TestRequest implements PooledRequest {
+  connection: Client | null = null;
+  done = false;
+  status = 0;
+  error = '';
+  carriedBy: Client | null = null;
+  constructor(private readonly onEnd: (request: TestRequest) => void) {}
+  onConnect(): void {
+    this.carriedBy = this.connection;
+  }
+  onHeaders(statusCode: number): boolean {
+    this.status = statusCode;
+    return true;
+  }
+  onData(): boolean {
+    return true;
+  }
+  onComplete(): void {
+    this.done = true;
+    this.onEnd(this);
+  }
+  onError(error: Error): void {
+    this.done = true;
+    this.error = error.message;
+    this.onEnd(this);
+  }
+}
+
+const GET = { path: '/', method: 'GET' as const };
+
+describe('ConnectionPool', () => {
+  let server: LoopbackServer | undefined;
+  let pool: ConnectionPool | undefined;
+  afterEach(async () => {
+    await pool?.destroy();
+    await server?.close();
+    pool = server = undefined;
+  });
+
+  it('never opens more than its limit, queues the rest, and serves every request once a connection is released', async () => {
+    let open = 0;
+    let maxOpen = 0;
+    server = await startLoopbackServer((_req, res) => {
+      maxOpen = Math.max(maxOpen, ++open);
+      // Answer later, so requests really overlap.
+      setTimeout(() => {
+        open--;
+        res.end('ok');
+      }, 20);
+    });
+    pool = new ConnectionPool(server.url, { connections: 3, client: {} });
+    const ended: TestRequest[] = [];
+    let resolveAll: () => void;
+    const allEnded = new Promise<void>((resolve) => (resolveAll = resolve));
+    const onEnd = (request: TestRequest) => {
+      pool!.release(request);
+      ended.push(request);
+      if (ended.length === 10) resolveAll();
+    };
+    for (let i = 0; i < 10; i++) pool.dispatch(GET, new TestRequest(onEnd));
+    expect(pool.size).toBe(3);
+    expect(pool.queued).toBe(7);
+    await allEnded;
+    expect(ended.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(maxOpen).toBe(3);
+    expect(pool.size).toBe(3);
+    expect(pool.queued).toBe(0);
+  });
+
+  it('skips a queued request that ended before its turn (a timeout) and gives its place to the next', async () => {
+    server = await startLoopbackServer((_req, res) => setTimeout(() => res.end('ok'), 20));
+    pool = new ConnectionPool(server.url, { connections: 1, client: {} });
+    const ended: TestRequest[] = [];
+    const onEnd = (request: TestRequest) => {
+      pool!.release(request);
+      ended.push(request);
+    };
+    const first = new TestRequest(onEnd);
+    const timedOut = new TestRequest(onEnd);
+    const last = new TestRequest(onEnd);
+    pool.dispatch(GET, first);
+    pool.dispatch(GET, timedOut);
+    pool.dispatch(GET, last);
+    timedOut.done = true; // what HttpClient does when a queued request passes its deadline
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (last.done) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 5);
+    });
+    expect(first.status).toBe(200);
+    expect(last.status).toBe(200);
+    expect(timedOut.status).toBe(0);
+    expect(server.count).toBe(2);
+  });
+
+  it('reuses the most recently released connection, and builds prepared clients only up to its limit', async () => {
+    server = await startLoopbackServer((_req, res) => res.end('ok'));
+    pool = new ConnectionPool(server.url, { connections: 4, client: {} });
+    pool.prepare(10);
+    expect(pool.size).toBe(4);
+    const carriers: (Client | null)[] = [];
+    for (let i = 0; i < 3; i++) {
+      const request = await new Promise<TestRequest>((resolve) => {
+        pool!.dispatch(
+          GET,
+          new TestRequest((r) => {
+            pool!.release(r);
+            resolve(r);
+          }),
+        );
+      });
+      carriers.push(request.carriedBy);
+    }
+    // One request at a time: every one goes out on the same (hot) connection.
+    expect(carriers[0]).not.toBeNull();
+    expect(new Set(carriers).size).toBe(1);
+  });
+});
