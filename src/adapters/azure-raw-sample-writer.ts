@@ -100,7 +100,9 @@ export class AzureRawSampleWriter implements RawSampleWriter {
     this.timer.unref();
   }
 
-  append(csvText: string): void {
+  append(rows: string | Uint8Array): void {
+    // Kept as text: the buffer cap, row counts and block cutting work on characters.
+    const csvText = typeof rows === 'string' ? rows : Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength).toString('utf8');
     if (csvText === '') return;
     if (this.closed) {
       this.droppedRows += countRows(csvText);

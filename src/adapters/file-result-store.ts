@@ -172,16 +172,17 @@ class FileRawSampleWriter implements RawSampleWriter {
   constructor(private readonly file: string) {
     this.ready = mkdir(path.dirname(file), { recursive: true }).then(() => {
       this.stream = createWriteStream(file, { flags: 'w' });
-      this.stream.write(RAW_SAMPLE_HEADER + this.pending);
-      this.pending = '';
+      this.stream.write(RAW_SAMPLE_HEADER);
+      for (const rows of this.pending.splice(0)) this.stream.write(rows);
     });
   }
 
-  private pending = '';
+  private readonly pending: (string | Uint8Array)[] = [];
 
-  append(csvText: string): void {
-    if (this.stream) this.stream.write(csvText);
-    else this.pending += csvText;
+  append(rows: string | Uint8Array): void {
+    if (rows.length === 0) return;
+    if (this.stream) this.stream.write(rows);
+    else this.pending.push(rows);
   }
 
   async flush(): Promise<void> {

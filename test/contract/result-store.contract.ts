@@ -140,5 +140,17 @@ export function runResultStoreContract(name: string, make: () => Promise<ResultS
       expect(await store.readRawSamples(runId, 'w000-k000')).toBe(RAW_SAMPLE_HEADER + '9,9,9,9,200,,1,1,0,\n');
       expect(await store.listRawSlices(runId)).toEqual(['w000-k000']);
     });
+
+    it('takes raw rows as UTF-8 bytes too (what the recorder hands over), in order with text rows', async () => {
+      const store = await make();
+      const { runId } = await newRun(store);
+      const writer = store.openRawWriter(runId, 'w001-k000');
+      const bytes = Buffer.from('0,1,2,3,4,200,,10,5,1,grün\n');
+      // A view into a larger buffer, as RawRowBuffer hands it over.
+      writer.append(bytes.subarray(2));
+      writer.append('5,6,7,8,200,,10,5,1,blue\n');
+      await writer.close();
+      expect(await store.readRawSamples(runId, 'w001-k000')).toBe(RAW_SAMPLE_HEADER + '1,2,3,4,200,,10,5,1,grün\n5,6,7,8,200,,10,5,1,blue\n');
+    });
   });
 }

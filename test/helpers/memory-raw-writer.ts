@@ -5,8 +5,8 @@ import { RAW_SAMPLE_HEADER, parseRawSamples, type RawSample } from '../../src/co
 export class MemoryRawWriter implements RawSampleWriter {
   text = RAW_SAMPLE_HEADER;
   closed = false;
-  append(csvText: string): void {
-    this.text += csvText;
+  append(rows: string | Uint8Array): void {
+    this.text += typeof rows === 'string' ? rows : Buffer.from(rows).toString('utf8');
   }
   async flush(): Promise<void> {}
   async close(): Promise<void> {
