@@ -66,6 +66,12 @@ export class Scheduler {
   private readyVu: number[] = [];
   private readyHead = 0;
   private closedPacer: ClosedPacer | null = null;
+  // Open model: where the schedule stands between wakes (see pump).
+  private open: { pacer: OpenPacer; n: number; end: number; lateMs: number; missed: number; resolve: (outcome: ScheduleOutcome) => void } | null = null;
+  private readonly onPump = () => {
+    this.wakeTimer = null;
+    this.pump();
+  };
   private closedEndUs = 0;
 
   constructor(private readonly options: ScheduleOptions) {}
@@ -113,8 +119,7 @@ export class Scheduler {
   }
 
   private async runOpen(pacer: OpenPacer): Promise<ScheduleOutcome> {
-    const { worker, workers, originUs, recorder, clock, maxInFlight } = this.options;
-    const client = this.client!;
+    const { worker, workers, originUs, recorder, clock } = this.options;
     const fromUs = this.options.fromUs ?? 0;
     const toUs = Math.min(this.options.toUs ?? Infinity, Number.MAX_VALUE);
     const end = toUs >= pacer.durationUs ? pacer.totalHits : firstHitAtOrAfter(pacer, toUs);
@@ -131,16 +136,30 @@ export class Scheduler {
       n = firstOnTime;
     }
 
-    while (n < end) {
-      if (this.options.abortSignal?.aborted) return { lateMs: lateUs / 1000, missed, aborted: true };
-      const due = originUs + pacer.dueUs(n);
-      let now = clock.nowUs();
-      if (due > now) {
-        await this.sleepUntil(due);
-        continue;
-      }
+    if (n >= end) return { lateMs: lateUs / 1000, missed, aborted: false };
+    return new Promise<ScheduleOutcome>((resolve) => {
+      this.open = { pacer, n, end, lateMs: lateUs / 1000, missed, resolve };
+      this.pump();
+    });
+  }
+
+  /**
+   * One wake of the open model: sends every hit already due (up to MAX_SENDS_PER_WAKE, then yields to
+   * I/O), then arranges the next wake. A plain callback, not an awaited promise: the wait below 2 ms
+   * polls once per event-loop turn, and a promise and closure per poll were most of the garbage of a
+   * fast run (a scavenge every few tens of ms) — now a poll allocates only its Immediate.
+   */
+  private pump(): void {
+    const open = this.open!;
+    const { originUs, recorder, clock, maxInFlight, workers } = this.options;
+    const client = this.client!;
+    if (this.options.abortSignal?.aborted) return this.endOpen(true);
+    const pacer = open.pacer;
+    let n = open.n;
+    let now = clock.nowUs();
+    let dueUs = originUs + pacer.dueUs(n);
+    if (dueUs <= now) {
       let sends = 0;
-      let dueUs = due;
       do {
         recorder.planned(dueUs);
         if (recorder.inFlight >= maxInFlight) {
@@ -150,13 +169,27 @@ export class Scheduler {
           client.send(n, dueUs, now, 0);
         }
         n += workers;
-        if (n >= end || ++sends >= MAX_SENDS_PER_WAKE) break;
+        if (n >= open.end || ++sends >= MAX_SENDS_PER_WAKE) break;
         dueUs = originUs + pacer.dueUs(n);
         if (dueUs > now) now = clock.nowUs();
       } while (dueUs <= now);
-      if (sends >= MAX_SENDS_PER_WAKE) await this.yieldToIo();
+      open.n = n;
+      if (n >= open.end) return this.endOpen(false);
+      if (sends >= MAX_SENDS_PER_WAKE) {
+        setImmediate(this.onPump);
+        return;
+      }
     }
-    return { lateMs: lateUs / 1000, missed, aborted: false };
+    const waitUs = dueUs - now;
+    // Whole milliseconds: see sleepUntil.
+    if (waitUs > TIMER_THRESHOLD_US) this.wakeTimer = setTimeout(this.onPump, Math.floor((waitUs - 1000) / 1000));
+    else setImmediate(this.onPump);
+  }
+
+  private endOpen(aborted: boolean): void {
+    const open = this.open!;
+    this.open = null;
+    open.resolve({ lateMs: open.lateMs, missed: open.missed, aborted });
   }
 
   private async runClosed(pacer: ClosedPacer): Promise<ScheduleOutcome> {
@@ -225,6 +258,8 @@ export class Scheduler {
   }
 
   private wake(): void {
+    // An open schedule waiting on its timer is woken (by an abort) through its pump.
+    if (this.open !== null && this.wakeTimer !== null) setImmediate(this.onPump);
     this.clearWakeTimer();
     const resolve = this.wakeResolve;
     this.wakeResolve = null;

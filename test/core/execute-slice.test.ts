@@ -147,6 +147,22 @@ describe('executeSlice against loopback servers', () => {
     expect(summary.latencyMs.max).toBeGreaterThanOrEqual(200);
     expect(summary.latencyMs.max).toBeLessThan(400);
   });
+
+  it('stops when aborted while waiting for its next hit, and counts the hits it never sent as missed', async () => {
+    server = await startLoopbackServer(okHandler);
+    // 2 rps: hits are due every 500 ms, so the abort comes while the schedule sleeps on a timer.
+    const p = plan(`${server.url}/score`, { model: 'constant', rps: 2, duration: '10s' });
+    const [slice] = planSlices('run', p, 1, Date.now() + 50);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 800);
+    const started = Date.now();
+    const outcome = await executeSlice(slice, p, { abortSignal: abort.signal });
+    expect(outcome.status).toBe('aborted');
+    expect(Date.now() - started).toBeLessThan(1500);
+    // Hits at 0 and 500 ms went out; the other 18 never came due.
+    expect(outcome.aggregate.counts).toMatchObject({ planned: 2, sent: 2, ok: 2, missed: 18 });
+    expect(server.count).toBe(2);
+  });
 });
 
 describe('warm-up before a fast slice', () => {
