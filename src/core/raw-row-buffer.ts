@@ -31,27 +31,20 @@ export class RawRowBuffer {
     const seconds = Math.floor(us / 1e6);
     if (seconds === 0) return this.uint(us);
     this.uint(seconds);
-    let micros = us - seconds * 1e6;
-    const bytes = this.bytes;
-    const end = this.used + 6;
-    for (let i = end - 1; i >= this.used; i--) {
-      const next = Math.floor(micros / 10);
-      bytes[i] = ZERO + (micros - next * 10);
-      micros = next;
-    }
-    this.used = end;
+    this.digits(us - seconds * 1e6, 6);
   }
 
   /** A non-negative integer (below 2^53). */
   uint(n: number): void {
+    let count = 1;
+    for (let limit = 10; n >= limit; limit *= 10) count++;
+    this.digits(n, count);
+  }
+
+  /** The last `count` decimal digits of a non-negative integer, zero-padded on the left. */
+  private digits(n: number, count: number): void {
     const bytes = this.bytes;
-    if (n < 10) {
-      bytes[this.used++] = ZERO + n;
-      return;
-    }
-    let digits = 2;
-    for (let limit = 100; n >= limit && digits < 16; limit *= 10) digits++;
-    const end = this.used + digits;
+    const end = this.used + count;
     for (let i = end - 1; i >= this.used; i--) {
       const next = Math.floor(n / 10);
       bytes[i] = ZERO + (n - next * 10);
