@@ -102,7 +102,7 @@ export class Exchange implements Dispatcher.DispatchHandler, PooledRequest {
       // Compare lengths first: most headers are none of the four, and are never turned into strings.
       const length = rawHeaders[i].length;
       if (length === CONTENT_TYPE.length) {
-        if (headerName(rawHeaders[i]) === CONTENT_TYPE) contentType = rawHeaders[i + 1].toString('latin1');
+        if (headerName(rawHeaders[i]) === CONTENT_TYPE) contentType ||= rawHeaders[i + 1].toString('latin1');
       } else if (length === DEPLOYMENT_HEADER.length) {
         if (headerName(rawHeaders[i]) === DEPLOYMENT_HEADER) deployment ??= rawHeaders[i + 1].toString('latin1');
       } else if (readRetryAfter && length === RETRY_AFTER_MS.length) {
