@@ -84,8 +84,8 @@ export interface GuardedConnectorOptions {
 }
 
 /**
- * An undici connector (Pool `connect` option) that applies the policy at connect time: a host name
- * through `guardedLookup`, an IP literal (never looked up by Node) directly.
+ * An undici connector (the `connect` option of each connection's Client) that applies the policy at
+ * connect time: a host name through `guardedLookup`, an IP literal (never looked up by Node) directly.
  */
 export function guardedConnector(options: GuardedConnectorOptions): buildConnector.connector {
   const base = buildConnector({ timeout: options.timeout, lookup: guardedLookup(options.allowedHosts, options.lookup) } as buildConnector.BuildOptions);
