@@ -21,7 +21,7 @@
  *
  *   node dist/bench/accuracy.js [--seconds 10] [--max-rps N]
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import {
   engineLabel,
@@ -43,6 +43,7 @@ import {
   forEachRawRow,
   positiveArg,
   savedFaithfulRps,
+  timeseriesWindows,
 } from './lib/common.js';
 
 const numArg = positiveArg;
@@ -75,20 +76,13 @@ function ladder(maxRps: number): number[] {
 
 /** Worst |sent − target| ÷ target over the whole 1 s windows of timeseries.csv (first and last left out). */
 function worstWindowError(resultsDir: string, runId: string): { error: number; windows: number } | undefined {
-  const file = path.join(resultsDir, runId, 'timeseries.csv');
-  if (!existsSync(file)) return undefined;
-  const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
-  const columns = header.split(',');
-  const target = columns.indexOf('targetRps');
-  const sent = columns.indexOf('sentRps');
-  if (target < 0 || sent < 0) return undefined;
+  const rows = timeseriesWindows(resultsDir, runId);
+  if (rows === undefined) return undefined;
   let error = 0;
   let windows = 0;
-  for (const line of lines.slice(1, -1)) {
-    const values = line.split(',');
-    const t = Number(values[target]);
-    if (!(t > 0)) continue;
-    error = Math.max(error, Math.abs(Number(values[sent]) - t) / t);
+  for (const row of rows.slice(1, -1)) {
+    if (!(row.targetRps > 0)) continue;
+    error = Math.max(error, Math.abs(row.sentRps - row.targetRps) / row.targetRps);
     windows++;
   }
   return windows > 0 ? { error, windows } : undefined;

@@ -468,6 +468,26 @@ export function windowsAfter(
   startedAtIso: string,
   skipMs: number,
 ): { target: number; sent: number; dropped: number; windows: number } | undefined {
+  const rows = timeseriesWindows(resultsDir, runId);
+  if (rows === undefined) return undefined;
+  const from = Date.parse(startedAtIso) + skipMs;
+  const total = { target: 0, sent: 0, dropped: 0, windows: 0 };
+  for (const row of rows) {
+    if (Date.parse(row.windowStart) < from) continue;
+    total.target += row.targetRps;
+    total.sent += row.sentRps;
+    total.dropped += row.dropped;
+    total.windows++;
+  }
+  return total;
+}
+
+/**
+ * The per-second windows of a finished run's timeseries.csv (the columns the benches judge), in file
+ * order; undefined when the file or a column is missing. Read here, not through the engine's parser,
+ * because the engine measured may be another build (MLLOAD_BENCH_CLI).
+ */
+export function timeseriesWindows(resultsDir: string, runId: string): { windowStart: string; targetRps: number; sentRps: number; dropped: number }[] | undefined {
   const file = path.join(resultsDir, runId, 'timeseries.csv');
   if (!existsSync(file)) return undefined;
   const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
@@ -477,17 +497,10 @@ export function windowsAfter(
   const sent = columns.indexOf('sentRps');
   const dropped = columns.indexOf('dropped');
   if (at < 0 || target < 0 || sent < 0 || dropped < 0) return undefined;
-  const from = Date.parse(startedAtIso) + skipMs;
-  const total = { target: 0, sent: 0, dropped: 0, windows: 0 };
-  for (const line of lines) {
+  return lines.map((line) => {
     const values = line.split(',');
-    if (Date.parse(values[at]) < from) continue;
-    total.target += Number(values[target]) || 0;
-    total.sent += Number(values[sent]) || 0;
-    total.dropped += Number(values[dropped]) || 0;
-    total.windows++;
-  }
-  return total;
+    return { windowStart: values[at], targetRps: Number(values[target]) || 0, sentRps: Number(values[sent]) || 0, dropped: Number(values[dropped]) || 0 };
+  });
 }
 
 /** Which engine build is measured: the CLI path and its commit (git, or a `.commit` file beside a snapshot). */

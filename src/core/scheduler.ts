@@ -180,10 +180,7 @@ export class Scheduler {
         return;
       }
     }
-    const waitUs = dueUs - now;
-    // Whole milliseconds: see sleepUntil.
-    if (waitUs > TIMER_THRESHOLD_US) this.wakeTimer = setTimeout(this.onPump, Math.floor((waitUs - 1000) / 1000));
-    else setImmediate(this.onPump);
+    this.wakeIn(dueUs - now, this.onPump);
   }
 
   private endOpen(aborted: boolean): void {
@@ -243,18 +240,16 @@ export class Scheduler {
       if (targetUs === Infinity) return;
       const waitUs = targetUs - this.options.clock.nowUs();
       if (waitUs <= 0) return this.wake();
-      // Whole milliseconds: a fractional delay turns Timeout fields into doubles, and V8 then throws away
-      // optimized code that depends on them (every timer user, undici included) just as the load starts.
-      if (waitUs > TIMER_THRESHOLD_US) this.wakeTimer = setTimeout(this.onWake, Math.floor((waitUs - 1000) / 1000));
-      else setImmediate(this.onWake);
+      this.wakeIn(waitUs, this.onWake);
     });
   }
 
-  private yieldToIo(): Promise<void> {
-    return new Promise((resolve) => {
-      this.wakeResolve = resolve;
-      setImmediate(this.onWake);
-    });
+  /** Calls `wake` in about `waitUs`: on a timer (~1 ms early) when far, else at the next event-loop turn. */
+  private wakeIn(waitUs: number, wake: () => void): void {
+    // Whole milliseconds: a fractional delay turns Timeout fields into doubles, and V8 then throws away
+    // optimized code that depends on them (every timer user, undici included) just as the load starts.
+    if (waitUs > TIMER_THRESHOLD_US) this.wakeTimer = setTimeout(wake, Math.floor((waitUs - 1000) / 1000));
+    else setImmediate(wake);
   }
 
   private wake(): void {
