@@ -17,6 +17,11 @@
  * of the per-second windows starting after it (timeseries.csv) — searched on from the same trials in
  * the budget left. The gap between the two figures is the cost of start-up.
  *
+ * Third figure, for context: the open-model ceiling of one Node thread on this machine — the same
+ * search and criteria for bench/raw-open-loop.ts, a generator on raw sockets with no HTTP library and
+ * no recording, warmed up at each trial's rate first — so the ratio to autocannon can be read against
+ * what any single-threaded Node open loop holds here (`--ceiling-budget-s`, default 75).
+ *
  * Shared machines: before each trial the bench waits (bounded) for the machine to be idle, and it
  * measures the CPU other processes used during the trial; a trial they disturbed (> 0.15 cores) is
  * repeated, never taken as a verdict.
@@ -24,7 +29,7 @@
  * Server: nginx from Debian (bench/setup.sh) with a temporary config on a free 127.0.0.1 port, run
  * in the foreground; without nginx, bench/fast-server.ts in its own Node process (the output says so).
  *
- *   node dist/bench/max-faithful-rate.js [--trial-s 5] [--start-rps 1000] [--budget-s 180] [--tolerance 0.05]
+ *   node dist/bench/max-faithful-rate.js [--trial-s 5] [--start-rps 1000] [--budget-s 180] [--ceiling-budget-s 75] [--tolerance 0.05]
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -53,7 +58,10 @@ import {
   type FastServer,
   type MlloadSummary,
   positiveArg,
+  BENCH_DIST,
 } from './lib/common.js';
+import { searchHighestRate } from './lib/rate-search.js';
+import type { RawOpenLoopResult } from './raw-open-loop.js';
 
 const numArg = (name: string, fallback: number): number => positiveArg(name) ?? fallback;
 
@@ -66,6 +74,10 @@ const MAX_RPS = 200_000;
 const PEER_RESERVE_S = 20;
 const PEER_CONNECTIONS = 64;
 const PEER_DURATION_S = 5;
+/** Search time of the open-loop ceiling (bench/raw-open-loop.ts), after mlload's own search. */
+const CEILING_BUDGET_S = numArg('ceiling-budget-s', 75);
+/** The ceiling warms up at its trial's rate for this long before its measured window. */
+const CEILING_WARM_UP_S = 1;
 /** Before each measurement, wait up to this long for the machine to be idle (others' builds, tests). */
 const QUIET_WAIT_MS = 15_000;
 const MAX_QUIET_WAIT_TOTAL_MS = 120_000;
@@ -159,6 +171,43 @@ async function trial(server: FastServer, rps: number, workDir: string): Promise<
   }
 }
 
+/** One trial of the raw-socket open loop: the machine's open-model ceiling for one Node thread. */
+interface CeilingTrial {
+  rps: number;
+  faithful: boolean;
+  why: string;
+  result?: RawOpenLoopResult;
+  ourCores?: number;
+  otherCores?: number;
+  disturbed?: boolean;
+}
+
+async function ceilingTrial(server: FastServer, rps: number): Promise<CeilingTrial> {
+  const args = [path.join(BENCH_DIST, 'raw-open-loop.js'), '--url', server.url, '--rps', String(rps), '--duration-s', String(TRIAL_S), '--warm-up-s', String(CEILING_WARM_UP_S)];
+  const r = await runCommand(process.execPath, args, { timeoutMs: (TRIAL_S + CEILING_WARM_UP_S + 30) * 1000 });
+  let result: RawOpenLoopResult;
+  try {
+    result = JSON.parse(r.stdout) as RawOpenLoopResult;
+  } catch {
+    return { rps, faithful: false, why: `failed: exit ${r.code}, ${r.stderr.trim().split('\n')[0] ?? ''}` };
+  }
+  const why: string[] = [];
+  const share = result.achievedRps / rps;
+  if (share < FAITHFUL.minAchievedShare) why.push(`achieved ${(share * 100).toFixed(1)}%`);
+  if (result.lagP99Ms > FAITHFUL.maxLagP99Ms) why.push(`lag p99 ${fmt(result.lagP99Ms, 2)} ms`);
+  if (result.unsent > 0) why.push(`${fmtInt(result.unsent)} unsent`);
+  if (result.errors > 0) why.push(`${fmtInt(result.errors)} errors`);
+  return { rps, faithful: why.length === 0, why: why.join(', '), result };
+}
+
+/** A measurement whose CPU use was metered (see cpuMeter). */
+interface Measured {
+  rps: number;
+  ourCores?: number;
+  otherCores?: number;
+  disturbed?: boolean;
+}
+
 interface PeerResult {
   tool: string;
   version?: string;
@@ -206,7 +255,7 @@ async function main(): Promise<void> {
   requireBuild();
   const machine = machineFacts();
   const startedAt = Date.now();
-  const deadline = startedAt + (BUDGET_S - PEER_RESERVE_S) * 1000;
+  let deadline = startedAt + (BUDGET_S - PEER_RESERVE_S) * 1000;
   const workDir = tempDir('rate');
 
   process.stdout.write(`bench:rate — highest faithful constant rate of one mlload worker\n${machineLine(machine)}\nengine: ${engineLabel()}\n`);
@@ -242,68 +291,49 @@ async function main(): Promise<void> {
    * repeated (up to MAX_ATTEMPTS times, within the budget); if every attempt was disturbed the trial
    * comes back `disturbed` and the search stops there.
    */
-  const quietTrial = async (rps: number): Promise<Trial> => {
+  const quietly = async <T extends Measured>(run: () => Promise<T>, logIt: (t: T) => void): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       await waitQuiet();
       const meter = cpuMeter([server.pid]);
-      const t = await trial(server, rps, workDir);
+      const t = await run();
       Object.assign(t, meter());
       t.disturbed = t.otherCores! > DISTURBED_CORES;
       if (!t.disturbed || attempt >= MAX_ATTEMPTS || !timeLeft()) return t;
-      log(t);
+      logIt(t);
     }
   };
-  let interrupted = false;
   /**
    * The verdict on a rate: a trial, and a second one when the first is not faithful (start-up noise
    * in a single 5 s trial is enough to miss the 1 ms lag p99), so a rate is unfaithful only when two
    * trials in a row say so. `isFaithful` picks the figure the search is after.
    */
-  const verdictTrial = async (rps: number, isFaithful: (t: Trial) => boolean): Promise<Trial> => {
-    const first = await quietTrial(rps);
+  const twice = async <T extends Measured>(rps: number, run: () => Promise<T>, isFaithful: (t: T) => boolean, logIt: (t: T) => void): Promise<T> => {
+    const first = await quietly(run, logIt);
     if (first.disturbed || isFaithful(first) || !timeLeft()) return first;
-    log(first);
+    logIt(first);
     process.stdout.write(`  (not faithful once at ${fmtInt(rps)} rps: trying again)\n`);
-    return quietTrial(rps);
+    return quietly(run, logIt);
   };
+  const quietTrial = (rps: number) => quietly(() => trial(server, rps, workDir), log);
+  const verdictTrial = (rps: number, isFaithful: (t: Trial) => boolean) => twice(rps, () => trial(server, rps, workDir), isFaithful, log);
   const strict = (t: Trial) => t.faithful;
   const steady = (t: Trial) => t.steadyFaithful;
 
-  let lo = 0; // highest faithful rate seen
-  let hi = Infinity; // lowest unfaithful rate seen
+  let interrupted = false;
   try {
-    // Doubling (or halving when the start rate already fails).
-    let rps = START_RPS;
-    while (timeLeft()) {
-      const t = await verdictTrial(rps, strict);
-      log(t);
-      if (t.disturbed) {
-        interrupted = true;
-        break;
-      }
-      if (t.faithful) {
-        lo = Math.max(lo, rps);
-        if (hi !== Infinity || rps * 2 > MAX_RPS) break;
-        rps *= 2;
-      } else {
-        hi = Math.min(hi, rps);
-        if (lo > 0 || rps <= 50) break;
-        rps = Math.round(rps / 2);
-      }
-    }
-    // Bisection to within the tolerance.
-    while (!interrupted && timeLeft() && lo > 0 && hi !== Infinity && (hi - lo) / lo > TOLERANCE) {
-      const mid = Math.round((lo + hi) / 2 / 10) * 10;
-      if (mid <= lo || mid >= hi) break;
-      const t = await verdictTrial(mid, strict);
-      log(t);
-      if (t.disturbed) {
-        interrupted = true;
-        break;
-      }
-      if (t.faithful) lo = mid;
-      else hi = mid;
-    }
+    const search = await searchHighestRate({
+      startRps: START_RPS,
+      maxRps: MAX_RPS,
+      tolerance: TOLERANCE,
+      timeLeft,
+      verdict: async (rps) => {
+        const t = await verdictTrial(rps, strict);
+        log(t);
+        return t;
+      },
+    });
+    const { lo, hi } = search;
+    interrupted = search.interrupted;
     if (interrupted) process.stdout.write(`  (search stopped: other processes kept the machine busy; the result below is a bracket so far)\n`);
     else if (!timeLeft()) process.stdout.write(`  (search stopped at its time budget)\n`);
     // One more trial at the result: a rate passes on one good trial of two, so say whether it repeats.
@@ -343,6 +373,39 @@ async function main(): Promise<void> {
     }
     const steadyRps = steadyLo();
     const steadyBound = steadyHi();
+
+    // The machine's open-model ceiling for one Node thread, same criteria, same server, its own budget.
+    const ceilingTrials: CeilingTrial[] = [];
+    const logCeiling = (t: CeilingTrial) => {
+      ceilingTrials.push(t);
+      const r = t.result;
+      process.stdout.write(
+        `  ceiling ${String(ceilingTrials.length).padStart(2)}: ${fmtInt(t.rps).padStart(7)} rps → ${t.faithful ? 'faithful' : `not faithful (${t.why})`}` +
+          (r ? ` [achieved ${fmtInt(r.achievedRps)}, lag p99 ${fmt(r.lagP99Ms, 3)} ms, ${fmtInt(r.connections)} connections]` : '') +
+          (t.disturbed ? ` — DISTURBED: other processes used ${fmt(t.otherCores, 2)} cores; not used` : '') +
+          '\n',
+      );
+    };
+    let ceiling: { lo: number; hi: number; interrupted: boolean } | undefined;
+    if (!interrupted) {
+      process.stdout.write(
+        `\nceiling: the leanest Node open loop (bench/raw-open-loop.ts: raw sockets, no HTTP library, no recording; ${CEILING_WARM_UP_S} s warm-up at the trial's rate, not measured), same criteria, ${TRIAL_S} s per trial:\n`,
+      );
+      deadline = Date.now() + CEILING_BUDGET_S * 1000;
+      waitedMs = 0;
+      ceiling = await searchHighestRate({
+        startRps: Math.max(START_RPS, lo),
+        maxRps: MAX_RPS,
+        tolerance: TOLERANCE,
+        timeLeft,
+        verdict: async (rps) => {
+          const t = await twice(rps, () => ceilingTrial(server, rps), (c) => c.faithful, logCeiling);
+          logCeiling(t);
+          return t;
+        },
+      });
+    }
+    const ceilingRps = ceiling?.lo ?? 0;
 
     process.stdout.write(`\npeers, closed loop, ${PEER_CONNECTIONS} connections, ${PEER_DURATION_S} s, same server:\n`);
     const peers: PeerResult[] = [];
@@ -415,6 +478,14 @@ async function main(): Promise<void> {
             steadyRps > 0 ? fmtInt(steadyRps) : 'none',
             '—',
           ],
+          [
+            'raw Node open loop (ceiling)',
+            ceiling === undefined
+              ? 'not measured (search interrupted)'
+              : `open model, highest faithful rate (${ceiling.hi === Infinity ? `≥ ${fmtInt(ceiling.lo)}` : ceiling.lo === 0 ? `none down to ${fmtInt(ceiling.hi)}` : `${fmtInt(ceiling.lo)} faithful, ${fmtInt(ceiling.hi)} not`}; warmed up 1 s at rate)`,
+            ceilingRps > 0 ? fmtInt(ceilingRps) : '—',
+            ceilingRps > 0 && lo > 0 ? `${fmt(lo / ceilingRps, 3)} (${fmt(steadyRps / ceilingRps, 3)})` : '—',
+          ],
           ...peers.map((p) => [
             `${p.tool} ${p.version ?? ''}`.trim(),
             p.skipped ? p.skipped : `closed loop, ${PEER_CONNECTIONS} connections, max${p.otherCores! > DISTURBED_CORES ? ` (DISTURBED: others used ${fmt(p.otherCores, 2)} cores)` : ''}`,
@@ -439,12 +510,12 @@ async function main(): Promise<void> {
       faithfulPastFirstSecondRps: steadyRps,
       lowestUnfaithfulPastFirstSecondRps: steadyBound === Infinity ? null : steadyBound,
       trials: trials.map((t) => ({ rps: t.rps, faithful: t.faithful, why: t.why, lagP99AfterFirstSecondMs: t.lagP99AfterFirstSecondMs, droppedAfterFirstSecond: t.droppedAfterFirstSecond, steadyFaithful: t.steadyFaithful, steadyWhy: t.steadyWhy, ourCores: t.ourCores, otherCores: t.otherCores, disturbed: t.disturbed, wallMs: t.wallMs, summary: t.summary })),
+      ceiling: ceiling && { faithfulRps: ceiling.lo, lowestUnfaithfulRps: ceiling.hi === Infinity ? null : ceiling.hi, interrupted: ceiling.interrupted, warmUpS: CEILING_WARM_UP_S, trials: ceilingTrials },
       peers,
       ratios: Object.fromEntries(peers.filter((p) => p.rps).map((p) => [p.tool, { faithful: lo / p.rps!, pastFirstSecond: steadyRps / p.rps! }])),
       // What `npm run bench` prints (bench/summary.ts): the issue's target 1 and its stretch.
-      headline: peers
-        .filter((p) => p.rps)
-        .map((p) => ({
+      headline: [
+        ...peers.filter((p) => p.rps).map((p) => ({
           label: `1 worker's faithful rate ÷ ${p.tool}'s closed-loop max (${fmtInt(p.rps)} rps)`,
           figure: lo,
           unit: 'rps',
@@ -454,6 +525,14 @@ async function main(): Promise<void> {
           boundIsMinimumRatio: true,
           ...(p.tool === 'wrk' ? { stretch: true } : {}),
         })),
+        // Context for target 1: how close mlload comes to what one Node thread can pace on this machine at all.
+        ...(ceilingRps > 0
+          ? [{ label: `1 worker's faithful rate ÷ the raw Node open loop's (${fmtInt(ceilingRps)} rps)`, figure: lo, unit: 'rps', bound: 1, ratio: lo / ceilingRps, pass: false, context: true }]
+          : []),
+        ...(ceilingRps > 0
+          ? peers.filter((p) => p.tool === 'autocannon' && p.rps).map((p) => ({ label: `the raw Node open loop's faithful rate ÷ autocannon's closed-loop max`, figure: ceilingRps, unit: 'rps', bound: 1, ratio: ceilingRps / p.rps!, pass: false, context: true }))
+          : []),
+      ],
       elapsedS: (Date.now() - startedAt) / 1000,
     });
     process.stdout.write(`\n(${trials.length} trials, ${fmt((Date.now() - startedAt) / 1000, 0)} s; JSON: ${file})\n`);

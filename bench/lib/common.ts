@@ -734,6 +734,8 @@ export interface BenchHeadline {
   boundIsMinimumRatio?: boolean;
   /** A stretch goal: missing it is not a missed target. */
   stretch?: boolean;
+  /** A figure for context, not a target: printed with its ratio, no verdict. */
+  context?: boolean;
 }
 
 /** CPU use of one measurement, and whether other processes disturbed it (see cpuMeter). */
