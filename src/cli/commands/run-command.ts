@@ -11,6 +11,7 @@ import { ProgressDisplay } from '../progress-display.js';
 import { formatSummaryTable } from '../summary-table.js';
 import { renderReport } from '../../report/render-report.js';
 import { availableParallelism } from 'node:os';
+import { crowdedCoresHint } from '../crowded-cores-hint.js';
 import { parseDurationMs } from '../../core/duration.js';
 import { baselineAmender } from '../../core/baseline.js';
 import { openReportOption } from '../open-report.js';
@@ -36,6 +37,8 @@ export async function runCommand(planFile: string, options: RunCommandOptions): 
 
 export async function runValidPlan(validPlan: LoadedPlan, options: RunCommandOptions): Promise<number> {
   const workers = resolveWorkers(validPlan.plan, parseWorkers(options.workers), { workerMaxRps: 20_000, workerMaxConnections: 1024, maxWorkers: availableParallelism() });
+  const crowded = crowdedCoresHint(validPlan.plan, workers, availableParallelism());
+  if (crowded !== undefined && !options.quiet) process.stderr.write(`${crowded}\n`);
   const location: StoreLocation = options.storage
     ? { kind: 'azure', connectionString: options.storage }
     : { kind: 'file', root: path.resolve(options.out ?? 'results') };
