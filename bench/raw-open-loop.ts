@@ -3,7 +3,8 @@
  * constant rate — raw `net` sockets, one pre-encoded GET, responses read by a minimal HTTP/1.1
  * framer (status line and Content-Length only), lags kept in a typed array — with none of mlload's
  * work (no undici, no histograms, no time series, no raw CSV, no token, no payload). What it cannot
- * hold within 1 ms, no single-threaded Node generator holds on this machine.
+ * hold within 1 ms, a single-threaded Node generator that sends each request on its own is unlikely to
+ * hold on this machine.
  *
  * It is generous to itself: it warms up at the trial's own rate against the same server for
  * `--warm-up-s` first (not measured), and polls the clock every event-loop turn. Hit i is due at
