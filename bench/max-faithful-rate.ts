@@ -251,6 +251,16 @@ async function wrkMax(server: FastServer): Promise<PeerResult> {
   return { tool: 'wrk', version: toolVersion('wrk'), command, rps: Number(rps), errors, latencyP99Ms };
 }
 
+/** One line per trial: its verdict, its figures (when it ran), and whether others disturbed it. */
+function printTrial(label: string, index: number, t: Measured & { faithful: boolean; why: string }, figures: string | undefined): void {
+  process.stdout.write(
+    `  ${label} ${String(index).padStart(2)}: ${fmtInt(t.rps).padStart(7)} rps → ${t.faithful ? 'faithful' : `not faithful (${t.why})`}` +
+      (figures ? ` [${figures}]` : '') +
+      (t.disturbed ? ` — DISTURBED: other processes used ${fmt(t.otherCores, 2)} cores; not used` : '') +
+      '\n',
+  );
+}
+
 async function main(): Promise<void> {
   requireBuild();
   const machine = machineFacts();
@@ -270,12 +280,7 @@ async function main(): Promise<void> {
   const log = (t: Trial) => {
     trials.push(t);
     const s = t.summary;
-    process.stdout.write(
-      `  trial ${String(trials.length).padStart(2)}: ${fmtInt(t.rps).padStart(7)} rps → ${t.faithful ? 'faithful' : `not faithful (${t.why})`}` +
-        (s ? ` [achieved ${fmtInt(s.rate.achieved)}, lag p99 ${fmt(s.scheduleLagMs.p99, 2)} ms; past the 1st s: ${t.steadyFaithful ? 'faithful' : t.steadyWhy}]` : '') +
-        (t.disturbed ? ` — DISTURBED: other processes used ${fmt(t.otherCores, 2)} cores; not used` : '') +
-        '\n',
-    );
+    printTrial('trial', trials.length, t, s && `achieved ${fmtInt(s.rate.achieved)}, lag p99 ${fmt(s.scheduleLagMs.p99, 2)} ms; past the 1st s: ${t.steadyFaithful ? 'faithful' : t.steadyWhy}`);
   };
   // Waiting for an idle machine before each trial does not count against the search budget (capped).
   let waitedMs = 0;
@@ -379,12 +384,7 @@ async function main(): Promise<void> {
     const logCeiling = (t: CeilingTrial) => {
       ceilingTrials.push(t);
       const r = t.result;
-      process.stdout.write(
-        `  ceiling ${String(ceilingTrials.length).padStart(2)}: ${fmtInt(t.rps).padStart(7)} rps → ${t.faithful ? 'faithful' : `not faithful (${t.why})`}` +
-          (r ? ` [achieved ${fmtInt(r.achievedRps)}, lag p99 ${fmt(r.lagP99Ms, 3)} ms, ${fmtInt(r.connections)} connections]` : '') +
-          (t.disturbed ? ` — DISTURBED: other processes used ${fmt(t.otherCores, 2)} cores; not used` : '') +
-          '\n',
-      );
+      printTrial('ceiling', ceilingTrials.length, t, r && `achieved ${fmtInt(r.achievedRps)}, lag p99 ${fmt(r.lagP99Ms, 3)} ms, ${fmtInt(r.connections)} connections`);
     };
     let ceiling: { lo: number; hi: number; interrupted: boolean } | undefined;
     if (!interrupted) {
