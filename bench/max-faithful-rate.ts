@@ -20,7 +20,7 @@
  * Third figure, for context: the open-model ceiling of one Node thread on this machine — the same
  * search and criteria for bench/raw-open-loop.ts, a generator on raw sockets with no HTTP library and
  * no recording, warmed up at each trial's rate first — so the ratio to autocannon can be read against
- * what any single-threaded Node open loop holds here (`--ceiling-budget-s`, default 75).
+ * what a lean single-threaded Node open loop holds here (`--ceiling-budget-s`, default 75).
  *
  * Shared machines: before each trial the bench waits (bounded) for the machine to be idle, and it
  * measures the CPU other processes used during the trial; a trial they disturbed (> 0.15 cores) is
@@ -88,8 +88,7 @@ const FAITHFUL = { minAchievedShare: 0.99, maxLagP99Ms: 1 } as const;
 /** The start-up left out by the second ("past the first second") figure. */
 const STARTUP_MS = 1000;
 
-interface Trial {
-  rps: number;
+interface Trial extends Measured {
   faithful: boolean;
   why: string;
   summary?: MlloadSummary;
@@ -100,11 +99,6 @@ interface Trial {
   /** Faithful when the first second (start-up) is left out of lag and drops; '' reasons when it is. */
   steadyFaithful: boolean;
   steadyWhy: string;
-  /** Cores used by the generator, server and bench, and by every other process, during the trial. */
-  ourCores?: number;
-  otherCores?: number;
-  /** Other processes used more than DISTURBED_CORES: the trial is repeated (at most twice). */
-  disturbed?: boolean;
   wallMs: number;
 }
 
@@ -171,15 +165,21 @@ async function trial(server: FastServer, rps: number, workDir: string): Promise<
   }
 }
 
-/** One trial of the raw-socket open loop: the machine's open-model ceiling for one Node thread. */
-interface CeilingTrial {
+/** A measurement at a rate whose CPU use was metered (see cpuMeter). */
+interface Measured {
   rps: number;
+  /** Cores used by the generator, server and bench, and by every other process, during the trial. */
+  ourCores?: number;
+  otherCores?: number;
+  /** Other processes used more than DISTURBED_CORES: the trial is repeated (a bounded number of times). */
+  disturbed?: boolean;
+}
+
+/** One trial of the raw-socket open loop: the machine's open-model ceiling for one Node thread. */
+interface CeilingTrial extends Measured {
   faithful: boolean;
   why: string;
   result?: RawOpenLoopResult;
-  ourCores?: number;
-  otherCores?: number;
-  disturbed?: boolean;
 }
 
 async function ceilingTrial(server: FastServer, rps: number): Promise<CeilingTrial> {
@@ -198,14 +198,6 @@ async function ceilingTrial(server: FastServer, rps: number): Promise<CeilingTri
   if (result.unsent > 0) why.push(`${fmtInt(result.unsent)} unsent`);
   if (result.errors > 0) why.push(`${fmtInt(result.errors)} errors`);
   return { rps, faithful: why.length === 0, why: why.join(', '), result };
-}
-
-/** A measurement whose CPU use was metered (see cpuMeter). */
-interface Measured {
-  rps: number;
-  ourCores?: number;
-  otherCores?: number;
-  disturbed?: boolean;
 }
 
 interface PeerResult {
