@@ -474,7 +474,7 @@ async function main(): Promise<void> {
             'raw Node open loop (ceiling)',
             ceiling === undefined
               ? 'not measured (search interrupted)'
-              : `open model, highest faithful rate (${ceiling.hi === Infinity ? `≥ ${fmtInt(ceiling.lo)}` : ceiling.lo === 0 ? `none down to ${fmtInt(ceiling.hi)}` : `${fmtInt(ceiling.lo)} faithful, ${fmtInt(ceiling.hi)} not`}; warmed up 1 s at rate)`,
+              : `open model, highest faithful rate (${ceiling.hi === Infinity ? `≥ ${fmtInt(ceiling.lo)}${ceiling.interrupted ? '; search interrupted by other processes' : ''}` : ceiling.lo === 0 ? `none down to ${fmtInt(ceiling.hi)}` : `${fmtInt(ceiling.lo)} faithful, ${fmtInt(ceiling.hi)} not`}; warmed up 1 s at rate)`,
             ceilingRps > 0 ? fmtInt(ceilingRps) : '—',
             ceilingRps > 0 && lo > 0 ? `${fmt(lo / ceilingRps, 3)} (${fmt(steadyRps / ceilingRps, 3)})` : '—',
           ],
