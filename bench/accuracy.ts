@@ -44,6 +44,7 @@ import {
   positiveArg,
   savedFaithfulRps,
   timeseriesWindows,
+  constantRatePlan,
 } from './lib/common.js';
 
 const numArg = positiveArg;
@@ -116,13 +117,7 @@ interface Trial extends MeasuredCpu {
 }
 
 async function trial(server: FastServer, rps: number, workDir: string): Promise<Trial> {
-  const plan = {
-    name: `bench-accuracy-${rps}`,
-    target: { url: server.url, method: 'GET', timeoutMs: 5000 },
-    load: { model: 'constant', rps, duration: `${SECONDS}s` },
-    workers: 1,
-    maxInFlight: 2000,
-  };
+  const plan = constantRatePlan(`bench-accuracy-${rps}`, server.url, rps, SECONDS);
   const measure = async (attempt: number): Promise<Trial> => {
     try {
       const run = await runMlload(plan, { outDir: workDir, timeoutMs: (SECONDS + 60) * 1000, workers: 1 });

@@ -59,6 +59,7 @@ import {
   type MlloadSummary,
   positiveArg,
   BENCH_DIST,
+  constantRatePlan,
 } from './lib/common.js';
 import { searchHighestRate } from './lib/rate-search.js';
 import type { RawOpenLoopResult } from './raw-open-loop.js';
@@ -131,13 +132,7 @@ function steadyUnfaithfulReason(s: MlloadSummary, lagP99Ms: number | undefined, 
 }
 
 async function trial(server: FastServer, rps: number, workDir: string): Promise<Trial> {
-  const plan = {
-    name: `bench-rate-${rps}`,
-    target: { url: server.url, method: 'GET', timeoutMs: 5000 },
-    load: { model: 'constant', rps, duration: `${TRIAL_S}s` },
-    workers: 1,
-    maxInFlight: 2000,
-  };
+  const plan = constantRatePlan(`bench-rate-${rps}`, server.url, rps, TRIAL_S);
   const started = Date.now();
   try {
     const run = await runMlload(plan, { outDir: workDir, timeoutMs: (TRIAL_S + 60) * 1000 });

@@ -45,6 +45,7 @@ import {
   type MlloadRun,
   positiveArg,
   savedFaithfulRps,
+  constantRatePlan,
 } from './lib/common.js';
 
 const numArg = positiveArg;
@@ -178,13 +179,7 @@ async function main(): Promise<void> {
   const crossed = (before: number, now: number) =>
     (before < FROM_REQUESTS && now >= FROM_REQUESTS) || Math.floor(now / stepOf(now)) > Math.floor(before / stepOf(now));
 
-  const plan = {
-    name: 'bench-rss',
-    target: { url: server.url, method: 'GET', timeoutMs: 5000 },
-    load: { model: 'constant', rps, duration: `${durationS}s` },
-    workers: 1,
-    maxInFlight: 2000,
-  };
+  const plan = constantRatePlan('bench-rss', server.url, rps, durationS);
   const samples: Sample[] = [];
   const counter = new RowCounter(path.join(workDir, 'results'));
   let pid = 0;

@@ -54,6 +54,7 @@ import {
   forEachRawRow,
   positiveArg,
   savedFaithfulRps,
+  constantRatePlan,
 } from './lib/common.js';
 
 const args = process.argv.slice(2);
@@ -178,13 +179,7 @@ interface Trial extends MeasuredCpu {
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
 async function trial(server: FastServer, workers: number, rps: number, workDir: string): Promise<Trial> {
-  const plan = {
-    name: `bench-scaling-${workers}x-${rps}`,
-    target: { url: server.url, method: 'GET', timeoutMs: 5000 },
-    load: { model: 'constant', rps, duration: `${SECONDS}s` },
-    workers,
-    maxInFlight: 2000 * workers,
-  };
+  const plan = constantRatePlan(`bench-scaling-${workers}x-${rps}`, server.url, rps, SECONDS, workers);
   const measure = async (attempt: number): Promise<Trial> => {
     const serverBefore = groupCpuS(server.pid);
     const childrenBefore = reapedChildrenCpuS();

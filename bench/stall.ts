@@ -48,6 +48,7 @@ import {
   tempDir,
   toolVersion,
   writeOut,
+  constantRatePlan,
 } from './lib/common.js';
 
 const RATE = 500;
@@ -111,13 +112,7 @@ async function withStallServer<T>(run: (url: string) => Promise<T>): Promise<{ r
 }
 
 async function mlloadRow(url: string, workDir: string): Promise<Row[]> {
-  const plan = {
-    name: 'bench-stall',
-    target: { url, method: 'GET', timeoutMs: 5000 },
-    load: { model: 'constant', rps: RATE, duration: `${DURATION_S}s` },
-    workers: 1,
-    maxInFlight: 2000,
-  };
+  const plan = constantRatePlan('bench-stall', url, RATE, DURATION_S);
   const { summary: s } = await runMlload(plan, { outDir: workDir, timeoutMs: (DURATION_S + 60) * 1000 });
   const l = s.latencyMs;
   const st = s.serviceTimeMs;

@@ -396,6 +396,20 @@ export interface MlloadRun {
 }
 
 /**
+ * The plan the load benches run: a constant-rate GET at `url` for `seconds`, 5 s timeout, with
+ * 2,000 requests in flight at most per worker.
+ */
+export function constantRatePlan(name: string, url: string, rps: number, seconds: number, workers = 1): object {
+  return {
+    name,
+    target: { url, method: 'GET', timeoutMs: 5000 },
+    load: { model: 'constant', rps, duration: `${seconds}s` },
+    workers,
+    maxInFlight: 2000 * workers,
+  };
+}
+
+/**
  * Runs `node dist/src/cli/main.js run <plan> --json --out <dir> --workers 1 --no-progress` — what a
  * user runs — and parses the summary it prints. Throws when no summary comes back.
  */
