@@ -1,9 +1,10 @@
-import { Client, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { Connection } from './connection.js';
 
 /** What the pool needs of a request: it is undici's handler, and it says which connection carries it. */
 export interface PooledRequest extends Dispatcher.DispatchHandler {
   /** Set by the pool when the request gets a connection; given back through `release`. */
-  connection: Client | null;
+  connection: Connection | null;
   /** A request that ended while still queued (timed out) is skipped when its turn comes. */
   done: boolean;
 }
@@ -11,30 +12,27 @@ export interface PooledRequest extends Dispatcher.DispatchHandler {
 export interface ConnectionPoolOptions {
   /** Most connections open at once; requests past it wait in the pool's queue. */
   connections: number;
-  /** undici's options for each connection (connector, keep-alive, timeouts); pipelining is always 1. */
-  client: Client.Options;
+  /** Makes a connection (an undici Client with pipelining 1, or an Http1Connection); it connects on first use. */
+  open: () => Connection;
 }
 
 /**
  * One request per connection at a time (no pipelining: inference servers rarely pipeline), over up to
- * `connections` undici Clients. Free connections are a stack, so handing one out and taking it back are
+ * `connections` connections. Free connections are a stack, so handing one out and taking it back are
  * O(1) whatever the number of connections. (undici's Pool scans its clients for a free one twice per
  * request and emits an event per response: at thousands of requests in flight — a backlog at the start
  * of a fast run — that scan made each request slower just when the load needed catching up.)
  * The most recently freed connection is used first, so a light load keeps reusing a few hot ones.
  */
 export class ConnectionPool {
-  private readonly free: Client[] = [];
-  private readonly all: Client[] = [];
+  private readonly free: Connection[] = [];
+  private readonly all: Connection[] = [];
   private queue: PooledRequest[] = [];
   private queueOpts: Dispatcher.DispatchOptions[] = [];
   private queueHead = 0;
   private readonly limit: number;
 
-  constructor(
-    private readonly origin: string,
-    private readonly options: ConnectionPoolOptions,
-  ) {
+  constructor(private readonly options: ConnectionPoolOptions) {
     this.limit = Math.max(1, options.connections);
   }
 
@@ -98,8 +96,8 @@ export class ConnectionPool {
     await Promise.all(this.all.map((c) => c.destroy()));
   }
 
-  private open(): Client {
-    const connection = new Client(this.origin, { ...this.options.client, pipelining: 1 });
+  private open(): Connection {
+    const connection = this.options.open();
     this.all.push(connection);
     return connection;
   }

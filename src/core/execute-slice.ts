@@ -136,6 +136,7 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
       connections: plan.target.connections ?? Math.min(schedule.maxInFlight, 4096),
       maxResponseBytes: plan.target.maxResponseBytes,
       streaming: plan.target.streaming,
+      httpClient: plan.target.httpClient,
       readsRetryAfter: plan.retry.policy === 'honor-retry-after',
       allowedTargetHosts,
       onInterTokenGap: (gapUs) => sendRecorder.interTokenGap(gapUs),

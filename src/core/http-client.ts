@@ -1,7 +1,9 @@
-import { buildConnector, type Client, type Dispatcher } from 'undici';
+import { buildConnector, Client, type Dispatcher } from 'undici';
 import { isIP } from 'node:net';
 import { WarmConnector } from './warm-connector.js';
 import { ConnectionPool, type PooledRequest } from './connection-pool.js';
+import type { Connection } from './connection.js';
+import { Http1Connection } from './http1-connection.js';
 import { RequestAbort, errorCodeOf, type ErrorCode } from './error-codes.js';
 import type { MonotonicClock } from './monotonic-clock.js';
 import type { TokenProvider } from './ports/token-provider.js';
@@ -11,6 +13,8 @@ import type { PayloadBodies } from './payload-bodies.js';
 import { DeploymentSplit } from './deployment-split.js';
 import { isRetryableStatus, serverRetryAfterMs } from './retry-delay.js';
 import { guardedConnector } from './guarded-lookup.js';
+
+export type HttpClientKind = 'lean' | 'undici';
 
 /** Header Azure ML uses to route a request to one deployment (and, on our simulator, to say which served it). */
 export const DEPLOYMENT_HEADER = 'azureml-model-deployment';
@@ -28,6 +32,8 @@ export interface HttpClientOptions {
   deployments?: readonly { name: string; weight: number }[];
   timeoutMs: number;
   connections: number;
+  /** Which HTTP/1.1 connection carries the load: the lean one (default) or undici's Client. */
+  httpClient?: HttpClientKind;
   maxResponseBytes: number;
   /** Parse every response as a token stream (SSE); text/event-stream responses are parsed anyway. */
   streaming?: boolean;
@@ -58,7 +64,7 @@ export class Exchange implements Dispatcher.DispatchHandler, PooledRequest {
   deployment = '';
   /** Aborts the request once undici has started it; null while it waits for a connection. */
   abort: ((reason?: Error) => void) | null = null;
-  connection: Client | null = null;
+  connection: Connection | null = null;
   deadlineUs = 0;
   /** Links of the client's deadline list (in send order). */
   newer: Exchange | null = null;
@@ -154,6 +160,9 @@ export class Exchange implements Dispatcher.DispatchHandler, PooledRequest {
   }
 }
 
+/** An idle connection is reused this long at most (less when the server announces a shorter keep-alive). */
+const KEEP_ALIVE_TIMEOUT_MS = 30_000;
+
 const CONTENT_TYPE = 'content-type';
 const RETRY_AFTER = 'retry-after';
 const RETRY_AFTER_MS = 'retry-after-ms';
@@ -222,25 +231,30 @@ export class HttpClient {
     const baseConnector = options.allowedTargetHosts
       ? guardedConnector({ allowedHosts: options.allowedTargetHosts, timeout: connectTimeoutMs })
       : buildConnector({ timeout: connectTimeoutMs });
-    this.warm = new WarmConnector(baseConnector, {
+    const target = {
       hostname: url.hostname,
       host: url.host,
       protocol: url.protocol,
       port: url.port || (url.protocol === 'https:' ? '443' : '80'),
       servername: url.protocol === 'https:' && isIP(url.hostname.replace(/^\[|\]$/g, '')) === 0 ? url.hostname : undefined,
-    });
+    };
+    this.warm = new WarmConnector(baseConnector, target);
     this.connectionLimit = options.connections;
-    this.pool = new ConnectionPool(url.origin, {
-      connections: options.connections,
-      client: {
-        keepAliveTimeout: 30_000,
-        connect: this.warm.connect,
-        // Our own deadline list covers the whole request (queued ones too), so undici's per-request
-        // headers/body timers are off: they cost two timer objects per request (≈10% of the closed-loop rate).
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      },
-    });
+    const connect = this.warm.connect;
+    const open: () => Connection =
+      options.httpClient === 'undici'
+        ? () =>
+            new Client(url.origin, {
+              pipelining: 1,
+              keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+              connect,
+              // Our own deadline list covers the whole request (queued ones too), so undici's per-request
+              // headers/body timers are off: they cost two timer objects per request (≈10% of the closed-loop rate).
+              headersTimeout: 0,
+              bodyTimeout: 0,
+            })
+        : () => new Http1Connection({ url, target, connect, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS });
+    this.pool = new ConnectionPool({ connections: options.connections, open });
     const tickMs = Math.max(5, Math.min(100, Math.floor(options.timeoutMs / 20)));
     this.deadlineTimer = setInterval(() => this.expire(), tickMs);
     this.deadlineTimer.unref();

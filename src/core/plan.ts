@@ -183,6 +183,10 @@ export const targetSchema = z
   connections: z.number().int().min(1).max(65_536).optional().describe('Connection limit per worker; default sized from maxInFlight.'),
   maxResponseBytes: z.number().int().min(0).max(1_073_741_824).default(10 * 1024 * 1024).describe('Response bodies are read up to this size; larger ones fail with body_too_large.'),
   streaming: z.boolean().default(false).describe('Parse every response as a token stream (SSE); text/event-stream responses are parsed anyway.'),
+  httpClient: z
+    .enum(['lean', 'undici'])
+    .default('lean')
+    .describe('HTTP/1.1 client of the load: "lean" (mlload\'s own connection, the fastest) or "undici" (undici\'s Client, the fallback should a server trip the lean one).'),
   resourceId: z
     .string()
     .regex(ENDPOINT_RESOURCE_ID, 'must be an online endpoint ARM id: /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<ws>/onlineEndpoints/<endpoint>')

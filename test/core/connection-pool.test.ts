@@ -1,15 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Client } from 'undici';
+import { buildConnector } from 'undici';
 import { ConnectionPool, type PooledRequest } from '../../src/core/connection-pool.js';
+import type { Connection } from '../../src/core/connection.js';
+import { Http1Connection } from '../../src/core/http1-connection.js';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
 
 /** A request that records how it ended and which socket port carried it; `onEnd` runs when it ends. */
 class TestRequest implements PooledRequest {
-  connection: Client | null = null;
+  connection: Connection | null = null;
   done = false;
   status = 0;
   error = '';
-  carriedBy: Client | null = null;
+  carriedBy: Connection | null = null;
   constructor(private readonly onEnd: (request: TestRequest) => void) {}
   onConnect(): void {
     this.carriedBy = this.connection;
@@ -34,6 +36,13 @@ class TestRequest implements PooledRequest {
 
 const GET = { path: '/', method: 'GET' as const };
 
+/** Makes the pool's connections to `origin` (the default kind, the lean HTTP/1.1 connection). */
+function opener(origin: string): () => Connection {
+  const url = new URL(origin);
+  const target = { hostname: url.hostname, host: url.host, protocol: url.protocol, port: url.port, servername: undefined };
+  return () => new Http1Connection({ url, target, connect: buildConnector({}), keepAliveTimeoutMs: 30_000 });
+}
+
 describe('ConnectionPool', () => {
   let server: LoopbackServer | undefined;
   let pool: ConnectionPool | undefined;
@@ -54,7 +63,7 @@ describe('ConnectionPool', () => {
         res.end('ok');
       }, 20);
     });
-    pool = new ConnectionPool(server.url, { connections: 3, client: {} });
+    pool = new ConnectionPool({ connections: 3, open: opener(server.url) });
     const ended: TestRequest[] = [];
     let resolveAll: () => void;
     const allEnded = new Promise<void>((resolve) => (resolveAll = resolve));
@@ -75,7 +84,7 @@ describe('ConnectionPool', () => {
 
   it('skips a queued request that ended before its turn (a timeout) and gives its place to the next', async () => {
     server = await startLoopbackServer((_req, res) => setTimeout(() => res.end('ok'), 20));
-    pool = new ConnectionPool(server.url, { connections: 1, client: {} });
+    pool = new ConnectionPool({ connections: 1, open: opener(server.url) });
     const ended: TestRequest[] = [];
     const onEnd = (request: TestRequest) => {
       pool!.release(request);
@@ -104,10 +113,10 @@ describe('ConnectionPool', () => {
 
   it('reuses the most recently released connection, and builds prepared clients only up to its limit', async () => {
     server = await startLoopbackServer((_req, res) => res.end('ok'));
-    pool = new ConnectionPool(server.url, { connections: 4, client: {} });
+    pool = new ConnectionPool({ connections: 4, open: opener(server.url) });
     pool.prepare(10);
     expect(pool.size).toBe(4);
-    const carriers: (Client | null)[] = [];
+    const carriers: (Connection | null)[] = [];
     for (let i = 0; i < 3; i++) {
       const request = await new Promise<TestRequest>((resolve) => {
         pool!.dispatch(

@@ -1,0 +1,266 @@
+import type { Socket } from 'node:net';
+import type { buildConnector, Dispatcher } from 'undici';
+import type { Connection } from './connection.js';
+import { Http1ResponseParser, type ResponseParseError, type ResponseSink } from './http1-response-parser.js';
+
+export interface Http1ConnectionOptions {
+  /** The target's origin. */
+  url: URL;
+  /** Where the connector connects (host, port, protocol, TLS servername). */
+  target: buildConnector.Options;
+  /** Opens the socket: undici's connector (connect timeout, TLS, guarded lookup), or a WarmConnector's. */
+  connect: buildConnector.connector;
+  /** An idle connection older than this is not reused (the server may be closing it), ms. */
+  keepAliveTimeoutMs: number;
+}
+
+/** A socket-level failure of the request in flight; its code maps to a stable error code (error-codes.ts). */
+export class ConnectionError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConnectionError';
+  }
+}
+
+/** An idle connection is not reused this long before the timeout its server announced, ms (undici's margin). */
+const SERVER_KEEP_ALIVE_MARGIN_MS = 1000;
+const PAYLOAD_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+const FORBIDDEN_IN_HEADER = /[\r\n\0]/;
+
+/**
+ * The load's own HTTP/1.1 connection (target.httpClient "lean", the default): one socket, one request at
+ * a time, keep-alive. It exists for speed on the hot path: per request it writes one pre-encoded head
+ * (re-encoded only when the headers object or body length changes) and reads the response with
+ * Http1ResponseParser, handing the handler views of the read buffers — against undici's Client, which
+ * builds and validates a Request, runs llhttp through WebAssembly callbacks and copies every header
+ * into its own Buffer. Measured in-process on nginx: the faithful rate of one worker 1.5–2× higher
+ * (docs/benchmarks.md, fourth pass). Connecting (timeouts, TLS, the ALLOWED_TARGET_HOSTS check) is
+ * undici's connector's.
+ */
+export class Http1Connection implements Connection, ResponseSink {
+  private socket: Socket | null = null;
+  private connecting = false;
+  private handler: Dispatcher.DispatchHandler | null = null;
+  private waitingHead: Buffer | null = null;
+  private waitingBody: Buffer | string | null = null;
+  private readonly parser = new Http1ResponseParser(this);
+  private idleSinceMs = 0;
+  private closing = false;
+  private destroyed = false;
+  private closed: (() => void)[] = [];
+  // The last encoded head and what it was encoded from.
+  private headFor: unknown = null;
+  private headMethod = '';
+  private headPath = '';
+  private headBodyLength = -1;
+  private head: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly options: Http1ConnectionOptions) {}
+
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+    if (this.handler !== null) throw new Error('Http1Connection carries one request at a time');
+    this.handler = handler;
+    handler.onConnect!(this.abort);
+    if (this.destroyed || this.closing) return this.failLater(new ConnectionError('UND_ERR_DESTROYED', 'connection closed'));
+    const body = options.body ?? null;
+    if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+      return this.failLater(new ConnectionError('UND_ERR_INVALID_ARG', 'request body must be a string or bytes'));
+    }
+    const head = this.encodeHead(options, body === null ? -1 : typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+    if (head === null) return this.failLater(new ConnectionError('UND_ERR_INVALID_ARG', 'invalid request header'));
+    this.parser.expect(options.method === 'HEAD');
+    const socket = this.socket;
+    if (socket !== null && this.stillFresh()) {
+      this.write(socket, head, body as Buffer | string | null);
+      return;
+    }
+    if (socket !== null) this.dropSocket();
+    this.waitingHead = head;
+    this.waitingBody = body as Buffer | string | null;
+    if (!this.connecting) this.openSocket();
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    if (this.handler === null && !this.connecting) {
+      this.dropSocket();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.closed.push(resolve));
+  }
+
+  destroy(): Promise<void> {
+    this.destroyed = true;
+    this.fail(new ConnectionError('UND_ERR_DESTROYED', 'connection destroyed'));
+    this.dropSocket();
+    this.settleClosed();
+    return Promise.resolve();
+  }
+
+  // ResponseSink: the parser's calls.
+
+  onHead(status: number, rawHeaders: Buffer[]): void {
+    this.handler?.onHeaders!(status, rawHeaders, noResume, '');
+  }
+
+  onBody(chunk: Buffer): void {
+    this.handler?.onData!(chunk);
+  }
+
+  onEnd(keepAlive: boolean): void {
+    const handler = this.handler;
+    this.handler = null;
+    if (!keepAlive || this.closing) this.dropSocket();
+    else this.idleSinceMs = Date.now();
+    handler?.onComplete!([]);
+    this.settleClosedIfIdle();
+  }
+
+  onParseError(error: ResponseParseError): void {
+    this.fail(error);
+  }
+
+  /** The handler's abort: ends the request with `reason` and closes the socket (its response is unread). */
+  private readonly abort = (reason?: Error): void => {
+    this.fail(reason ?? new ConnectionError('UND_ERR_ABORTED', 'request aborted'));
+  };
+
+  private readonly onSocketData = (chunk: Buffer): void => {
+    if (this.parser.busy) this.parser.execute(chunk);
+    // Bytes while no response is awaited: the server is out of step; do not reuse the connection.
+    else if (this.handler === null) this.dropSocket();
+  };
+
+  /** The server closed: ends a close-delimited body, or fails a response cut short. */
+  private readonly onSocketEnd = (): void => {
+    this.dropSocket();
+    if (!this.parser.finish()) this.fail(new ConnectionError('UND_ERR_SOCKET', 'the server closed the connection mid-response'));
+  };
+
+  private readonly onSocketError = (error: Error): void => {
+    this.dropSocket();
+    this.fail(error);
+  };
+
+  private readonly onSocketClose = this.onSocketEnd;
+
+  private openSocket(): void {
+    this.connecting = true;
+    this.options.connect(this.options.target, (error, socket) => {
+      this.connecting = false;
+      if (error !== null || socket === null) {
+        this.waitingHead = this.waitingBody = null;
+        this.fail(error ?? new ConnectionError('UND_ERR_SOCKET', 'could not connect'));
+        this.settleClosedIfIdle();
+        return;
+      }
+      if (this.destroyed || this.closing && this.handler === null) {
+        socket.destroy();
+        this.settleClosedIfIdle();
+        return;
+      }
+      this.socket = socket;
+      socket.on('data', this.onSocketData);
+      socket.on('end', this.onSocketEnd);
+      socket.on('error', this.onSocketError);
+      socket.on('close', this.onSocketClose);
+      const head = this.waitingHead;
+      const body = this.waitingBody;
+      this.waitingHead = this.waitingBody = null;
+      // Aborted (timed out) while connecting: the socket stays for the next request.
+      if (head !== null && this.handler !== null) this.write(socket, head, body);
+      else this.idleSinceMs = Date.now();
+    });
+  }
+
+  private write(socket: Socket, head: Buffer, body: Buffer | string | null): void {
+    if (body === null || body.length === 0) {
+      socket.write(head);
+      return;
+    }
+    // One syscall for head and body.
+    socket.cork();
+    socket.write(head);
+    socket.write(body);
+    socket.uncork();
+  }
+
+  /** Whether the idle socket is younger than the keep-alive timeout (the server's, less a margin, when it announced one). */
+  private stillFresh(): boolean {
+    const announced = this.parser.serverKeepAliveMs;
+    const limitMs = announced >= 0 ? Math.min(this.options.keepAliveTimeoutMs, announced - SERVER_KEEP_ALIVE_MARGIN_MS) : this.options.keepAliveTimeoutMs;
+    return Date.now() - this.idleSinceMs < limitMs;
+  }
+
+  /** The request head, re-encoded only when what it is built from changed; null when a header is invalid. */
+  private encodeHead(options: Dispatcher.DispatchOptions, bodyLength: number): Buffer | null {
+    const headers = options.headers;
+    if (headers === this.headFor && options.method === this.headMethod && options.path === this.headPath && bodyLength === this.headBodyLength) return this.head;
+    let text = `${options.method} ${options.path} HTTP/1.1\r\nhost: ${this.options.url.host}\r\nconnection: keep-alive\r\n`;
+    if (headers !== null && headers !== undefined) {
+      if (Array.isArray(headers) || typeof (headers as Iterable<unknown>)[Symbol.iterator] === 'function') return null;
+      for (const [name, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
+        if (value === undefined) continue;
+        for (const one of Array.isArray(value) ? value : [value]) {
+          if (FORBIDDEN_IN_HEADER.test(name) || FORBIDDEN_IN_HEADER.test(one) || name.includes(':') || name.length === 0) return null;
+          text += `${name}: ${one}\r\n`;
+        }
+      }
+    }
+    if (bodyLength >= 0) text += `content-length: ${bodyLength}\r\n`;
+    else if (PAYLOAD_METHODS.has(options.method)) text += 'content-length: 0\r\n';
+    text += '\r\n';
+    this.headFor = headers;
+    this.headMethod = options.method;
+    this.headPath = options.path;
+    this.headBodyLength = bodyLength;
+    this.head = Buffer.from(text, 'latin1');
+    return this.head;
+  }
+
+  /** Ends the request in flight, if any, with `error`, and closes the socket (its state is unknown). */
+  private fail(error: Error): void {
+    const handler = this.handler;
+    if (handler === null) return;
+    this.handler = null;
+    this.parser.stop();
+    this.waitingHead = this.waitingBody = null;
+    this.dropSocket();
+    handler.onError!(error);
+    this.settleClosedIfIdle();
+  }
+
+  /** A failure known before anything was sent, reported after dispatch returns (as undici does). */
+  private failLater(error: Error): void {
+    process.nextTick(() => this.fail(error));
+  }
+
+  private dropSocket(): void {
+    const socket = this.socket;
+    if (socket === null) return;
+    this.socket = null;
+    socket.off('data', this.onSocketData);
+    socket.off('end', this.onSocketEnd);
+    socket.off('error', this.onSocketError);
+    socket.off('close', this.onSocketClose);
+    socket.on('error', ignore);
+    socket.destroy();
+  }
+
+  private settleClosedIfIdle(): void {
+    if ((this.closing || this.destroyed) && this.handler === null && !this.connecting) {
+      this.dropSocket();
+      this.settleClosed();
+    }
+  }
+
+  private settleClosed(): void {
+    for (const resolve of this.closed.splice(0)) resolve();
+  }
+}
+
+function noResume(): void {}
+function ignore(): void {}
