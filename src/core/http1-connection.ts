@@ -29,6 +29,8 @@ export class ConnectionError extends Error {
 const SERVER_KEEP_ALIVE_MARGIN_MS = 1000;
 const PAYLOAD_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const FORBIDDEN_IN_HEADER = /[\r\n\0]/;
+/** Request headers that would change how the request is framed or answered; refused. */
+const FRAMING_HEADERS = new Set(['transfer-encoding', 'upgrade', 'expect', 'keep-alive']);
 
 /**
  * The load's own HTTP/1.1 connection (target.httpClient "lean", the default): one socket, one request at
@@ -163,6 +165,8 @@ export class Http1Connection implements Connection, ResponseSink {
         return;
       }
       this.socket = socket;
+      // A keep-alive timeout announced on an earlier socket says nothing about this one.
+      this.parser.serverKeepAliveMs = -1;
       socket.on('data', this.onSocketData);
       socket.on('end', this.onSocketEnd);
       socket.on('error', this.onSocketError);
@@ -195,21 +199,35 @@ export class Http1Connection implements Connection, ResponseSink {
     return Date.now() - this.idleSinceMs < limitMs;
   }
 
-  /** The request head, re-encoded only when what it is built from changed; null when a header is invalid. */
+  /**
+   * The request head, re-encoded only when what it is built from changed; null when a header is invalid.
+   * The caller's `host` and `connection` replace the defaults; `content-length` is the body's (a caller's
+   * must match it); headers that would change the framing (`transfer-encoding`, `upgrade`, `expect`,
+   * `keep-alive`) are refused, as undici refuses them.
+   */
   private encodeHead(options: Dispatcher.DispatchOptions, bodyLength: number): Buffer | null {
     const headers = options.headers;
     if (headers === this.headFor && options.method === this.headMethod && options.path === this.headPath && bodyLength === this.headBodyLength) return this.head;
-    let text = `${options.method} ${options.path} HTTP/1.1\r\nhost: ${this.options.url.host}\r\nconnection: keep-alive\r\n`;
+    let host = this.options.url.host;
+    let connection = 'keep-alive';
+    let lines = '';
     if (headers !== null && headers !== undefined) {
       if (Array.isArray(headers) || typeof (headers as Iterable<unknown>)[Symbol.iterator] === 'function') return null;
       for (const [name, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
         if (value === undefined) continue;
-        for (const one of Array.isArray(value) ? value : [value]) {
-          if (FORBIDDEN_IN_HEADER.test(name) || FORBIDDEN_IN_HEADER.test(one) || name.includes(':') || name.length === 0) return null;
-          text += `${name}: ${one}\r\n`;
-        }
+        if (name.length === 0 || FORBIDDEN_IN_HEADER.test(name) || name.includes(':')) return null;
+        const values = Array.isArray(value) ? value : [value];
+        if (values.some((one) => FORBIDDEN_IN_HEADER.test(one))) return null;
+        const lowerName = name.toLowerCase();
+        if (lowerName === 'host') host = values[0];
+        else if (lowerName === 'connection') connection = values[0];
+        else if (lowerName === 'content-length') {
+          if (values.some((one) => one.trim() !== String(Math.max(bodyLength, 0)))) return null;
+        } else if (FRAMING_HEADERS.has(lowerName)) return null;
+        else for (const one of values) lines += `${name}: ${one}\r\n`;
       }
     }
+    let text = `${options.method} ${options.path} HTTP/1.1\r\nhost: ${host}\r\nconnection: ${connection}\r\n${lines}`;
     if (bodyLength >= 0) text += `content-length: ${bodyLength}\r\n`;
     else if (PAYLOAD_METHODS.has(options.method)) text += 'content-length: 0\r\n';
     text += '\r\n';

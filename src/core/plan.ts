@@ -166,6 +166,11 @@ export const authSchema = z.discriminatedUnion('type', [
 const ENDPOINT_RESOURCE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/onlineEndpoints\/[^/]+$/i;
 const DEPLOYMENT_RESOURCE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/onlineEndpoints\/[^/]+\/deployments\/[^/]+$/i;
 
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Request headers that frame the request; the HTTP client sets them. */
+const FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect'];
+
 export const targetSchema = z
   .strictObject({
   url: httpUrl.describe('Scoring URL, e.g. https://<endpoint>.<region>.inference.ml.azure.com/score'),
@@ -178,7 +183,22 @@ export const targetSchema = z
     .optional()
     .describe('Splits traffic by the azureml-model-deployment header, in proportion to the weights.'),
   auth: authSchema.default({ type: 'none' }),
-  headers: z.record(z.string(), z.string()).default({}).describe('Request headers; values may use {{uuid}}.'),
+  headers: z
+    .record(z.string(), z.string())
+    .superRefine((headers, ctx) => {
+      for (const [name, value] of Object.entries(headers)) {
+        const problem = !HEADER_NAME.test(name)
+          ? 'is not a valid header name'
+          : FRAMING_HEADERS.includes(name.toLowerCase())
+            ? 'is set by mlload (from the body and keep-alive) and cannot be given'
+            : /[\r\n\0]/.test(value)
+              ? 'has a line break or NUL in its value'
+              : undefined;
+        if (problem) ctx.addIssue({ code: 'custom', path: [name], message: `header ${JSON.stringify(name)} ${problem}` });
+      }
+    })
+    .default({})
+    .describe('Request headers; values may use {{uuid}}.'),
   timeoutMs: z.number().int().min(1).max(600_000).default(30_000).describe('Whole-request timeout, from send to last byte.'),
   connections: z.number().int().min(1).max(65_536).optional().describe('Connection limit per worker; default sized from maxInFlight.'),
   maxResponseBytes: z.number().int().min(0).max(1_073_741_824).default(10 * 1024 * 1024).describe('Response bodies are read up to this size; larger ones fail with body_too_large.'),

@@ -27,10 +27,10 @@ function streamHandler(options: { ttftMs: number; gapMs: number; tokens: number;
   };
 }
 
-async function run(handler: Handler, streaming = false) {
+async function run(handler: Handler, httpClient: 'lean' | 'undici', streaming = false) {
   server = await startLoopbackServer(handler);
   const plan = planSchema.parse({
-    target: { url: `${server.url}/v1/chat/completions`, streaming },
+    target: { url: `${server.url}/v1/chat/completions`, streaming, httpClient },
     payload: { body: { messages: [{ role: 'user', content: 'hi' }], stream: true } },
     load: { model: 'constant', rps: 10, duration: '1s' },
   });
@@ -40,9 +40,10 @@ async function run(handler: Handler, streaming = false) {
   return summarizeRun({ runId: 'run', plan, slices: [outcome], originEpochMs: origin }).summary;
 }
 
-describe('streamed responses (SSE)', () => {
+// Both HTTP clients: the stream arrives as chunked transfer coding split across reads.
+describe.each(['lean', 'undici'] as const)('streamed responses (SSE), %s client', (httpClient) => {
   it('measures time to first token, gaps and time per output token against a known stream, tokens from usage', async () => {
-    const summary = await run(streamHandler({ ttftMs: 120, gapMs: 30, tokens: 6, usage: true, comments: true }));
+    const summary = await run(streamHandler({ ttftMs: 120, gapMs: 30, tokens: 6, usage: true, comments: true }), httpClient);
     const s = summary.streaming!;
     expect(s.requests).toBe(10);
     expect(s.outputTokens).toBe(60);
@@ -59,7 +60,7 @@ describe('streamed responses (SSE)', () => {
   });
 
   it('counts content chunks when the server sends no usage, and says so', async () => {
-    const summary = await run(streamHandler({ ttftMs: 20, gapMs: 10, tokens: 4, usage: false }));
+    const summary = await run(streamHandler({ ttftMs: 20, gapMs: 10, tokens: 4, usage: false }), httpClient);
     expect(summary.streaming).toMatchObject({ outputTokens: 40, tokenCount: 'counted chunks' });
   });
 
@@ -67,7 +68,7 @@ describe('streamed responses (SSE)', () => {
     const summary = await run((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end('data: {"choices":[{"delta":{"role":"assistant"}}]}\n\ndata: [DONE]\n\n');
-    });
+    }, httpClient);
     expect(summary.errorsByCode).toEqual({ empty_stream: 10 });
     expect(summary.requests.ok).toBe(0);
   });
@@ -76,7 +77,7 @@ describe('streamed responses (SSE)', () => {
     const summary = await run((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       res.end('data: {"choices":[{"delta":{"content":"a"}}]}\n\ndata: {"choices":[{"delta":{"content":"b"}}]}\n\ndata: [DONE]\n\n');
-    }, true);
+    }, httpClient, true);
     expect(summary.streaming).toMatchObject({ requests: 10, outputTokens: 20 });
   });
 });

@@ -115,6 +115,10 @@ describe('validatePlan: bad plans report every problem with its path', () => {
     [{ target: { url: target.url, auth: { type: 'token' } }, load: { model: 'burst', requests: 1 } }, '$.target.auth.type', 'must be one of'],
     [{ target, payload: { body: {}, text: 'x' }, load: { model: 'burst', requests: 1 } }, '$.payload.text', 'give one of body, text or file'],
     [{ load: { model: 'burst', requests: 1 } }, '$.target', 'is required'],
+    [{ target: { ...target, headers: { 'Content-Length': '3' } }, load: { model: 'burst', requests: 1 } }, '$.target.headers["Content-Length"]', 'is set by mlload'],
+    [{ target: { ...target, headers: { 'transfer-encoding': 'chunked' } }, load: { model: 'burst', requests: 1 } }, '$.target.headers["transfer-encoding"]', 'is set by mlload'],
+    [{ target: { ...target, headers: { 'x bad': '1' } }, load: { model: 'burst', requests: 1 } }, '$.target.headers["x bad"]', 'not a valid header name'],
+    [{ target: { ...target, headers: { 'x-ok': 'a\r\nx-injected: 1' } }, load: { model: 'burst', requests: 1 } }, '$.target.headers["x-ok"]', 'line break'],
     [{ target }, '$.load', 'is required'],
   ])('%#: %s → %s', (input, path, message) => {
     const problems = problemsOf(input);
