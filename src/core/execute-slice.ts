@@ -253,8 +253,7 @@ async function warmUpUntilStart(client: HttpClient, count: number, startUs: numb
 
 function progressOf(recorder: SliceRecorder, clock: MonotonicClock): SliceProgress {
   const c = recorder.aggregate.counts;
-  const lastSecond = Math.floor(clock.epochMsAt(clock.nowUs()) / 1000) - 1;
-  const window = recorder.aggregate.windows.get(lastSecond);
+  const second = Math.floor(clock.epochMsAt(clock.nowUs()) / 1000);
   return {
     planned: c.planned,
     sent: c.sent,
@@ -264,7 +263,7 @@ function progressOf(recorder: SliceRecorder, clock: MonotonicClock): SliceProgre
     throttled: c.throttled,
     dropped: c.dropped,
     inFlight: recorder.inFlight,
-    recentP99Ms: window && window.responseTime.totalCount > 0 ? window.responseTime.getValueAtPercentile(99) / 1000 : 0,
+    recentP99Ms: recorder.previousSecondP99Us(second) / 1000,
   };
 }
 

@@ -6,15 +6,16 @@ export type Histogram = hdr.Histogram;
 /**
  * HDR histograms of integer microseconds, 3 significant digits, growing as needed.
  * `dense` ones (32-bit counters) are for the hot, whole-slice series; the packed kind keeps
- * the many per-second windows small.
+ * the many per-second windows small (but reading a percentile of one walks its packed counts: ms).
+ * `coarse` is dense with 2 digits, for a figure read often and reset every second (the progress p99).
  */
-export function createHistogram(kind: 'dense' | 'packed' = 'dense'): Histogram {
+export function createHistogram(kind: 'dense' | 'packed' | 'coarse' = 'dense'): Histogram {
   return hdr.build({
-    bitBucketSize: kind === 'dense' ? 32 : 'packed',
+    bitBucketSize: kind === 'packed' ? 'packed' : 32,
     autoResize: true,
     lowestDiscernibleValue: 1,
     highestTrackableValue: 2,
-    numberOfSignificantValueDigits: 3,
+    numberOfSignificantValueDigits: kind === 'coarse' ? 2 : 3,
     useWebAssembly: false,
   });
 }

@@ -85,3 +85,23 @@ describe('merging slice aggregates', () => {
     expect(() => Aggregate.fromJSON(null)).toThrow(AggregateDecodeError);
   });
 });
+
+describe('the progress line\'s p99 of the last whole second', () => {
+  it('is the p99 of the responses that ended in the second before, and 0 for a second without any', () => {
+    const recorder = new SliceRecorder(0, 0, null); // monotonic µs = unix µs: second n is [n·1e6, (n+1)·1e6)
+    const end = (second: number, latencyUs: number) => {
+      const endUs = second * 1e6 + 500_000;
+      recorder.done(exchange({ intendedUs: endUs - latencyUs, sentUs: endUs - latencyUs, endUs }));
+    };
+    for (let ms = 1; ms <= 100; ms++) end(5, ms * 1000); // second 5: 1…100 ms, p99 = 99 ms
+    expect(recorder.previousSecondP99Us(6) / 1000).toBeCloseTo(99, 0);
+    expect(recorder.previousSecondP99Us(7)).toBe(0); // nothing ended in second 6
+    for (let i = 0; i < 50; i++) end(6, 2000); // second 6: all 2 ms
+    expect(recorder.previousSecondP99Us(7) / 1000).toBeCloseTo(2, 1);
+    expect(recorder.previousSecondP99Us(6) / 1000).toBeCloseTo(99, 0); // second 5's figure is kept
+    end(7, 40_000);
+    expect(recorder.previousSecondP99Us(7) / 1000).toBeCloseTo(2, 1); // second 6, now closed
+    // The window itself still has every sample at full precision.
+    expect(recorder.aggregate.windows.get(5)!.responseTime.totalCount).toBe(100);
+  });
+});
