@@ -38,9 +38,9 @@ const FRAMING_HEADERS = new Set(['transfer-encoding', 'upgrade', 'expect', 'keep
  * (re-encoded only when the headers object or body length changes) and reads the response with
  * Http1ResponseParser, handing the handler views of the read buffers — against undici's Client, which
  * builds and validates a Request, runs llhttp through WebAssembly callbacks and copies every header
- * into its own Buffer. Measured in-process on nginx: the faithful rate of one worker 1.5–2× higher
- * (docs/benchmarks.md, fourth pass). Connecting (timeouts, TLS, the ALLOWED_TARGET_HOSTS check) is
- * undici's connector's.
+ * into its own Buffer. Measured on nginx (docs/benchmarks.md, fourth pass): 6.9 → 5.2 µs of user CPU
+ * per request in a closed loop; at 40,000 rps through `mlload run`, schedule lag p99 median 1.7 ms
+ * against 8.5 ms. Connecting (timeouts, TLS, the ALLOWED_TARGET_HOSTS check) is undici's connector's.
  */
 export class Http1Connection implements Connection, ResponseSink {
   private socket: Socket | null = null;
