@@ -1,13 +1,15 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Dispatcher } from 'undici';
 import type { Connection } from '../../src/core/connection.js';
 import { ERROR_CODES, RequestAbort, errorCodeOf } from '../../src/core/error-codes.js';
+import { selfSignedCert } from '../helpers/fake-azure-monitor.js';
 import { closedPort, onEachRequest, startRawTarget, type RawTarget } from '../helpers/raw-target.js';
 
-/** Makes a Connection to `url`'s origin (undici's Client, or the lean Http1Connection). */
-export type MakeConnection = (url: URL) => Connection;
+/** Makes the Connection under test (undici's Client, or the lean Http1Connection) to `url`; `trust.ca` is a certificate its connector must accept (TLS tests). */
+export type MakeConnection = (url: URL, trust?: { ca: string }) => Connection;
 
 /**
  * Records the raw (legacy) handler calls a Connection makes, in order. `settled` resolves on the first
@@ -135,10 +137,10 @@ interface HttpServer {
 type HttpHandler = (req: http.IncomingMessage, res: http.ServerResponse, received: ReceivedRequest) => void;
 
 /** A node:http server on 127.0.0.1 that records each request (body included) before `handler` answers it. */
-async function startHttpServer(handler: HttpHandler, keepAliveTimeoutMs = 60_000): Promise<HttpServer> {
+async function startHttpServer(handler: HttpHandler, keepAliveTimeoutMs = 60_000, tls?: { cert: string; key: string }): Promise<HttpServer> {
   const requests: ReceivedRequest[] = [];
   let connections = 0;
-  const server = http.createServer((req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -153,13 +155,14 @@ async function startHttpServer(handler: HttpHandler, keepAliveTimeoutMs = 60_000
       requests.push(received);
       handler(req, res, received);
     });
-  });
-  server.on('connection', () => connections++);
+  };
+  const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
+  server.on(tls ? 'secureConnection' : 'connection', () => connections++);
   server.keepAliveTimeout = keepAliveTimeoutMs;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: new URL(`http://127.0.0.1:${port}`),
+    url: new URL(`${tls ? 'https' : 'http'}://127.0.0.1:${port}`),
     port,
     requests,
     get connections() {
@@ -214,8 +217,8 @@ export function connectionContract(name: string, makeConnection: MakeConnection,
       for (const server of servers.splice(0)) await server.close();
     });
 
-    function open(url: URL): Connection {
-      const connection = makeConnection(url);
+    function open(url: URL, trust?: { ca: string }): Connection {
+      const connection = makeConnection(url, trust);
       connections.push(connection);
       return connection;
     }
@@ -251,6 +254,26 @@ export function connectionContract(name: string, makeConnection: MakeConnection,
       expect(handler.header('content-length')).toEqual([String(payload.length)]);
       expect(handler.body.equals(payload)).toBe(true);
       expect(handler.events[0]).toBe('connect');
+    });
+
+    it('over TLS: content-length and chunked bodies whole, and the next request on the same TLS session', { timeout: 10_000 }, async () => {
+      const tls = selfSignedCert();
+      const server = await startHttpServer((req, res) => {
+        if (req.url === '/chunked') {
+          res.write('a');
+          setTimeout(() => res.end('bc'), 5);
+        } else res.end('plain');
+      }, 60_000, tls);
+      servers.push(server);
+      const connection = open(server.url, { ca: tls.cert });
+      const first = await send(connection, GET);
+      expectCompleted(first);
+      expect(first.body.toString()).toBe('plain');
+      const second = await send(connection, { path: '/chunked', method: 'GET' });
+      expectCompleted(second);
+      expect(second.body.toString()).toBe('abc');
+      expect(server.connections).toBe(1);
+      expect(server.requests[1].remotePort).toBe(server.requests[0].remotePort);
     });
 
     it('delivers a chunked body written in several parts completely', { timeout: 10_000 }, async () => {
