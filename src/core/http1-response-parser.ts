@@ -129,10 +129,7 @@ export class Http1ResponseParser {
           break;
         }
         case LENGTH: {
-          const take = Math.min(this.remaining, data.length - offset);
-          this.remaining -= take;
-          this.sink.onBody(data.subarray(offset, offset + take));
-          offset += take;
+          offset = this.passBody(data, offset);
           if (this.generation !== generation) return;
           if (this.remaining === 0) return this.complete(offset < data.length);
           break;
@@ -144,10 +141,7 @@ export class Http1ResponseParser {
           offset = this.readChunkSize(data, offset);
           break;
         case CHUNK_DATA: {
-          const take = Math.min(this.remaining, data.length - offset);
-          this.remaining -= take;
-          this.sink.onBody(data.subarray(offset, offset + take));
-          offset += take;
+          offset = this.passBody(data, offset);
           if (this.generation !== generation) return;
           if (this.remaining === 0) this.state = CHUNK_DATA_END;
           break;
@@ -256,6 +250,14 @@ export class Http1ResponseParser {
     this.keepAlive = false;
     this.state = UNTIL_CLOSE;
     return true;
+  }
+
+  /** Hands the sink up to `remaining` body bytes from `offset` (a view, not a copy); returns where they end. */
+  private passBody(data: Buffer, offset: number): number {
+    const take = Math.min(this.remaining, data.length - offset);
+    this.remaining -= take;
+    this.sink.onBody(data.subarray(offset, offset + take));
+    return offset + take;
   }
 
   private startChunkSize(): void {

@@ -436,10 +436,9 @@ export function connectionContract(name: string, makeConnection: MakeConnection,
       expect(server.requests[1].remotePort).toBe(server.requests[0].remotePort);
     });
 
-    it('304 without framing headers: no body (not read until close), and the socket is reused', { timeout: 10_000 }, async () => {
-      const target = await raw((socket, nth) => {
-        socket.write(nth === 0 ? 'HTTP/1.1 304 Not Modified\r\netag: "e1"\r\n\r\n' : 'HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nnext');
-      });
+    /** A raw server answers the first request with `head` (a 304, no body) and the next with `next`: both complete, on one socket. */
+    async function expectNotModifiedThenReused(head: string): Promise<void> {
+      const target = await raw((socket, nth) => socket.write(nth === 0 ? head : 'HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nnext'));
       const connection = open(target.href);
       const notModified = await send(connection, GET);
       expectCompleted(notModified);
@@ -449,23 +448,16 @@ export function connectionContract(name: string, makeConnection: MakeConnection,
       expectCompleted(next);
       expect(next.body.toString()).toBe('next');
       expect(target.connections).toBe(1);
-    });
+    }
+
+    it('304 without framing headers: no body (not read until close), and the socket is reused', { timeout: 10_000 }, () =>
+      expectNotModifiedThenReused('HTTP/1.1 304 Not Modified\r\netag: "e1"\r\n\r\n'),
+    );
 
     if ((options.contentLengthOn304 ?? 'ignored') === 'ignored') {
-      it('304 with a content-length: no body, complete, and the socket is reused', { timeout: 10_000 }, async () => {
-        const target = await raw((socket, nth) => {
-          socket.write(nth === 0 ? 'HTTP/1.1 304 Not Modified\r\ncontent-length: 20\r\n\r\n' : 'HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nnext');
-        });
-        const connection = open(target.href);
-        const notModified = await send(connection, GET);
-        expectCompleted(notModified);
-        expect(notModified.status).toBe(304);
-        expect(notModified.chunks).toEqual([]);
-        const next = await send(connection, GET);
-        expectCompleted(next);
-        expect(next.body.toString()).toBe('next');
-        expect(target.connections).toBe(1);
-      });
+      it('304 with a content-length: no body, complete, and the socket is reused', { timeout: 10_000 }, () =>
+        expectNotModifiedThenReused('HTTP/1.1 304 Not Modified\r\ncontent-length: 20\r\n\r\n'),
+      );
     } else {
       it('304 with a content-length: fails as a content-length mismatch (protocol_error), and the next request succeeds', { timeout: 10_000 }, async () => {
         let requests = 0; // over all sockets: the failed one is closed

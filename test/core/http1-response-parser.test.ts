@@ -402,11 +402,17 @@ describe('Http1ResponseParser', () => {
   });
 
   describe('stop()', () => {
-    it('a sink that calls stop() in onBody gets no more of the chunked body and no end', () => {
+    /** A parser awaiting a GET's response whose sink stops it at the first body chunk. */
+    function stoppingInOnBody(): { sink: RecordingSink; parser: Http1ResponseParser } {
       const sink = new RecordingSink();
       const parser = new Http1ResponseParser(sink);
       sink.onChunk = () => parser.stop();
       parser.expect(false);
+      return { sink, parser };
+    }
+
+    it('a sink that calls stop() in onBody gets no more of the chunked body and no end', () => {
+      const { sink, parser } = stoppingInOnBody();
       parser.execute(Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n'));
       expect(sink.body).toBe('abc');
       expect(sink.chunks).toHaveLength(1);
@@ -416,10 +422,7 @@ describe('Http1ResponseParser', () => {
     });
 
     it('a sink that calls stop() in onBody gets no more of a Content-Length body in later reads', () => {
-      const sink = new RecordingSink();
-      const parser = new Http1ResponseParser(sink);
-      sink.onChunk = () => parser.stop();
-      parser.expect(false);
+      const { sink, parser } = stoppingInOnBody();
       parser.execute(Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nabc'));
       parser.execute(Buffer.from('def'));
       expect(sink.body).toBe('abc');
