@@ -787,13 +787,16 @@ export async function measureQuietly<T extends MeasuredCpu>(
 // ---------------------------------------------------------------------------------------------
 // Arguments and earlier results shared by the benches
 
-/** `--<name> <positive number>` from this script's arguments; undefined when absent. */
+/** `--<name> <positive number>` from this script's arguments; undefined when absent. A bad value ends the script (exit 2) with one line naming it. */
 export function positiveArg(name: string): number | undefined {
   const args = process.argv.slice(2);
   const i = args.indexOf(`--${name}`);
   if (i < 0) return undefined;
   const value = Number(args[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
+  if (!Number.isFinite(value) || value <= 0) {
+    process.stderr.write(`bench: --${name} needs a positive number, not ${JSON.stringify(args[i + 1] ?? '')}\n`);
+    process.exit(2);
+  }
   return value;
 }
 
