@@ -41,6 +41,10 @@ const COLON = 58;
 const SEMICOLON = 59;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const HTTP_1 = Buffer.from('HTTP/1.', 'latin1');
+// Built once: a regex literal in readHead would make a new RegExp object on every response that has the header.
+const CLOSE_TOKEN = /(^|,)\s*close\s*(,|$)/;
+const KEEP_ALIVE_TOKEN = /(^|,)\s*keep-alive\s*(,|$)/;
+const KEEP_ALIVE_TIMEOUT = /(?:^|[,;\s])timeout\s*=\s*(\d+)/;
 
 /**
  * Reads HTTP/1.1 responses from a connection's bytes, one per request (no pipelining), in chunks split
@@ -207,10 +211,10 @@ export class Http1ResponseParser {
         const lowerName = lower(name);
         if (lowerName === 'connection') {
           const tokens = lower(value);
-          if (/(^|,)\s*close\s*(,|$)/.test(tokens)) keepAlive = false;
-          else if (/(^|,)\s*keep-alive\s*(,|$)/.test(tokens)) keepAlive = true;
+          if (CLOSE_TOKEN.test(tokens)) keepAlive = false;
+          else if (KEEP_ALIVE_TOKEN.test(tokens)) keepAlive = true;
         } else if (lowerName === 'keep-alive') {
-          const timeout = /(?:^|[,;\s])timeout\s*=\s*(\d+)/.exec(lower(value));
+          const timeout = KEEP_ALIVE_TIMEOUT.exec(lower(value));
           if (timeout) this.serverKeepAliveMs = Number(timeout[1]) * 1000;
         }
       }
