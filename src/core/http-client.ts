@@ -8,6 +8,7 @@ import { RequestAbort, errorCodeOf, type ErrorCode } from './error-codes.js';
 import type { MonotonicClock } from './monotonic-clock.js';
 import type { TokenProvider } from './ports/token-provider.js';
 import { Template } from './template.js';
+import { equalsLowercase } from './equals-lowercase.js';
 import { SseParser, readCompletionChunk, type SseEvent } from './sse-parser.js';
 import type { PayloadBodies } from './payload-bodies.js';
 import { DeploymentSplit } from './deployment-split.js';
@@ -100,26 +101,32 @@ export class Exchange implements Dispatcher.DispatchHandler, PooledRequest {
     if (statusCode < 200) return true; // 1xx informational: the real response follows
     this.status = statusCode;
     const readRetryAfter = this.client.readsRetryAfter && isRetryableStatus(statusCode);
-    let contentType = '';
+    let contentTypeSeen = false;
+    let eventStream = false;
     let retryAfterMs: string | undefined;
     let retryAfter: string | undefined;
     let deployment: string | undefined;
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
       // Compare lengths first: most headers are none of the four, and are never turned into strings.
-      const length = rawHeaders[i].length;
+      const name = rawHeaders[i];
+      const length = name.length;
       if (length === CONTENT_TYPE.length) {
-        if (headerName(rawHeaders[i]) === CONTENT_TYPE) contentType ||= rawHeaders[i + 1].toString('latin1');
-      } else if (length === DEPLOYMENT_HEADER.length) {
-        if (headerName(rawHeaders[i]) === DEPLOYMENT_HEADER) deployment ??= rawHeaders[i + 1].toString('latin1');
+        // The first non-empty content-type decides; only whether it is an event stream matters here.
+        if (!contentTypeSeen && equalsLowercase(name, 0, CONTENT_TYPE) && rawHeaders[i + 1].length > 0) {
+          contentTypeSeen = true;
+          eventStream = rawHeaders[i + 1].includes(EVENT_STREAM);
+        }
+      } else if (length === DEPLOYMENT_NAME.length) {
+        if (equalsLowercase(name, 0, DEPLOYMENT_NAME)) deployment ??= rawHeaders[i + 1].toString('latin1');
       } else if (readRetryAfter && length === RETRY_AFTER_MS.length) {
-        if (headerName(rawHeaders[i]) === RETRY_AFTER_MS) retryAfterMs ??= rawHeaders[i + 1].toString('latin1');
+        if (equalsLowercase(name, 0, RETRY_AFTER_MS)) retryAfterMs ??= rawHeaders[i + 1].toString('latin1');
       } else if (readRetryAfter && length === RETRY_AFTER.length) {
-        if (headerName(rawHeaders[i]) === RETRY_AFTER) retryAfter ??= rawHeaders[i + 1].toString('latin1');
+        if (equalsLowercase(name, 0, RETRY_AFTER)) retryAfter ??= rawHeaders[i + 1].toString('latin1');
       }
     }
     if (deployment !== undefined) this.deployment = deployment;
     if (readRetryAfter) this.retryAfterMs = serverRetryAfterMs(retryAfterMs, retryAfter);
-    if (this.client.streaming || contentType.includes('text/event-stream')) {
+    if (this.client.streaming || eventStream) {
       this.sse = new SseParser();
       this.onEvent = (event) => this.streamEvent(event);
     }
@@ -163,14 +170,14 @@ export class Exchange implements Dispatcher.DispatchHandler, PooledRequest {
 /** An idle connection is reused this long at most (less when the server announces a shorter keep-alive). */
 const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 
-const CONTENT_TYPE = 'content-type';
-const RETRY_AFTER = 'retry-after';
-const RETRY_AFTER_MS = 'retry-after-ms';
+// Header names as bytes (compared with equalsLowercase: no string per header per response).
+const CONTENT_TYPE = Buffer.from('content-type', 'latin1');
+const DEPLOYMENT_NAME = Buffer.from(DEPLOYMENT_HEADER, 'latin1');
+const RETRY_AFTER = Buffer.from('retry-after', 'latin1');
+const RETRY_AFTER_MS = Buffer.from('retry-after-ms', 'latin1');
+const EVENT_STREAM = Buffer.from('text/event-stream', 'latin1');
 
 /** A raw header name, lower-cased (header names are ASCII). */
-function headerName(raw: Buffer): string {
-  return raw.toString('latin1').toLowerCase();
-}
 
 /**
  * The target's HTTP client: one connection pool per origin (see ConnectionPool) with keep-alive and

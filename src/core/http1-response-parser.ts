@@ -1,3 +1,5 @@
+import { equalsLowercase } from './equals-lowercase.js';
+
 /** What a parsed response is handed to, in order: its head, its body's bytes, its end (or an error). */
 export interface ResponseSink {
   /** A final (non-1xx) response: its status and raw header name/value pairs, as undici gives them. */
@@ -41,6 +43,11 @@ const COLON = 58;
 const SEMICOLON = 59;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const HTTP_1 = Buffer.from('HTTP/1.', 'latin1');
+// Header names (and the usual connection value) compared as bytes: no string per header per response.
+const CONTENT_LENGTH = Buffer.from('content-length', 'latin1');
+const TRANSFER_ENCODING = Buffer.from('transfer-encoding', 'latin1');
+const CONNECTION = Buffer.from('connection', 'latin1');
+const KEEP_ALIVE = Buffer.from('keep-alive', 'latin1');
 // Built once: a regex literal in readHead would make a new RegExp object on every response that has the header.
 const CLOSE_TOKEN = /(^|,)\s*close\s*(,|$)/;
 const KEEP_ALIVE_TOKEN = /(^|,)\s*keep-alive\s*(,|$)/;
@@ -183,10 +190,13 @@ export class Http1ResponseParser {
     const rawHeaders: Buffer[] = [];
     let p = buffer.indexOf(CR, start + 12);
     p = p < 0 || p > end ? end + 2 : p + 2;
+    if (buffer.indexOf(LF, start) !== p - 1) return this.fail('HPE_CR_EXPECTED', 'bare LF in the status line'), false;
     while (p < end + 2) {
       let eol = buffer.indexOf(CR, p);
       if (eol < 0 || eol > end) eol = end;
       if (buffer[eol + 1] !== LF) return this.fail('HPE_LF_EXPECTED', 'header line not ended by CRLF'), false;
+      // A bare LF would end the line for some readers and not for others (a header hidden in a value).
+      if (buffer.indexOf(LF, p) !== eol + 1) return this.fail('HPE_CR_EXPECTED', 'bare LF in a header line'), false;
       const first = buffer[p];
       if (first === SP || first === HTAB) return this.fail('HPE_INVALID_HEADER_TOKEN', 'folded header line'), false;
       const colon = buffer.indexOf(COLON, p);
@@ -199,21 +209,24 @@ export class Http1ResponseParser {
       const value = buffer.subarray(valueStart, valueEnd);
       rawHeaders.push(name, value);
       const nameLength = colon - p;
-      if (nameLength === 14 && lower(name) === 'content-length') {
+      if (nameLength === 14 && equalsLowercase(buffer, p, CONTENT_LENGTH)) {
         const length = parseDecimal(value);
         if (length < 0 || (contentLength >= 0 && length !== contentLength)) return this.fail('HPE_INVALID_CONTENT_LENGTH', 'invalid or conflicting content-length'), false;
         contentLength = length;
-      } else if (nameLength === 17 && lower(name) === 'transfer-encoding') {
+      } else if (nameLength === 17 && equalsLowercase(buffer, p, TRANSFER_ENCODING)) {
         transferEncoding = true;
         const codings = lower(value).split(',');
         chunked = codings[codings.length - 1].trim() === 'chunked';
       } else if (nameLength === 10) {
-        const lowerName = lower(name);
-        if (lowerName === 'connection') {
-          const tokens = lower(value);
-          if (CLOSE_TOKEN.test(tokens)) keepAlive = false;
-          else if (KEEP_ALIVE_TOKEN.test(tokens)) keepAlive = true;
-        } else if (lowerName === 'keep-alive') {
+        if (equalsLowercase(buffer, p, CONNECTION)) {
+          // The usual value needs no string; lists of tokens do.
+          if (value.length === KEEP_ALIVE.length && equalsLowercase(buffer, valueStart, KEEP_ALIVE)) keepAlive = true;
+          else {
+            const tokens = lower(value);
+            if (CLOSE_TOKEN.test(tokens)) keepAlive = false;
+            else if (KEEP_ALIVE_TOKEN.test(tokens)) keepAlive = true;
+          }
+        } else if (equalsLowercase(buffer, p, KEEP_ALIVE)) {
           const timeout = KEEP_ALIVE_TIMEOUT.exec(lower(value));
           if (timeout) this.serverKeepAliveMs = Number(timeout[1]) * 1000;
         }

@@ -108,6 +108,16 @@ describe('Http1ResponseParser', () => {
       expect(sink.errors).toEqual([]);
     });
 
+    it('framing header names count in any case, and only those names', () => {
+      expect(parse(['HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 2\r\n\r\nokEXTRA']).sink.record).toMatchObject({ body: 'ok', ends: [false] });
+      expect(parse(['HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n']).sink.record).toMatchObject({ body: 'ok', ends: [true] });
+      // Same length, another name: no framing, so the body runs until the connection closes.
+      const { sink, parser } = parse(['HTTP/1.1 200 OK\r\ncontent-lengtx: 2\r\n\r\nokay']);
+      expect(sink.ends).toEqual([]);
+      expect(parser.finish()).toBe(true);
+      expect(sink.record).toMatchObject({ body: 'okay', ends: [false] });
+    });
+
     it('content-length: 0 ends at the head, with no body', () => {
       const { sink } = parse(['HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n']);
       expect(sink.chunks).toEqual([]);
@@ -274,6 +284,15 @@ describe('Http1ResponseParser', () => {
       expectParseError(parse(['HTTP/1.1 200 OK\r\nx-a: 1\rx-b: 2\r\n\r\n']).sink, 'HPE_LF_EXPECTED');
     });
 
+    it('a bare LF in a header line is a parse error (it could hide a header from one reader and not another)', () => {
+      expectParseError(parse(['HTTP/1.1 200 OK\r\nx-a: 1\ncontent-length: 5\r\ncontent-length: 2\r\n\r\nok']).sink, 'HPE_CR_EXPECTED');
+      expectParseError(parse(['HTTP/1.1 200 OK\r\nx-a: 1\r\nx-b: 2\n\r\n\r\n']).sink, 'HPE_CR_EXPECTED');
+    });
+
+    it('a bare LF in the status line is a parse error', () => {
+      expectParseError(parse(['HTTP/1.1 200 OK\ncontent-length: 2\r\n\r\nok']).sink, 'HPE_CR_EXPECTED');
+    });
+
     it('a 101 Switching Protocols nobody asked for is a parse error', () => {
       expectParseError(parse(['HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\n']).sink, 'HPE_UNEXPECTED_UPGRADE');
     });
@@ -324,6 +343,12 @@ describe('Http1ResponseParser', () => {
       expect(sink.heads).toHaveLength(1);
       expect(sink.body).toBe('ok');
       expect(sink.ends).toEqual([true]);
+    });
+
+    it('connection: keep-alive counts in any case; a lookalike name of the same length does not', () => {
+      expect(parse(['HTTP/1.0 200 OK\r\nCONNECTION: KEEP-ALIVE\r\ncontent-length: 2\r\n\r\nok']).sink.ends).toEqual([true]);
+      expect(parse(['HTTP/1.0 200 OK\r\nconnectiox: keep-alive\r\ncontent-length: 2\r\n\r\nok']).sink.ends).toEqual([false]);
+      expect(parse(['HTTP/1.1 200 OK\r\nconnection: keep-alivx\r\ncontent-length: 2\r\n\r\nok']).sink.ends).toEqual([true]);
     });
 
     it('keep-alive: timeout=5 sets serverKeepAliveMs to 5000', () => {

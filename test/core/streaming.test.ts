@@ -73,6 +73,22 @@ describe.each(['lean', 'undici'] as const)('streamed responses (SSE), %s client'
     expect(summary.requests.ok).toBe(0);
   });
 
+  it('knows the event-stream content type whatever the case of its header name, and only by that name', async () => {
+    const sse = 'data: {"choices":[{"delta":{"content":"a"}}]}\n\ndata: [DONE]\n\n';
+    const upper = await run((_req, res) => {
+      res.writeHead(200, { 'CONTENT-TYPE': 'text/event-stream' });
+      res.end(sse);
+    }, httpClient);
+    expect(upper.streaming).toMatchObject({ requests: 10, outputTokens: 10 });
+    // A header of the same length that is not content-type (and a JSON content type) is not a stream.
+    const lookalike = await run((_req, res) => {
+      res.writeHead(200, { 'content-typx': 'text/event-stream', 'content-type': 'application/json' });
+      res.end(sse);
+    }, httpClient);
+    expect(lookalike.streaming).toBeUndefined();
+    expect(lookalike.requests.ok).toBe(10);
+  });
+
   it('parses a stream sent without the event-stream content type when the plan says streaming', async () => {
     const summary = await run((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
