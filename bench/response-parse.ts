@@ -7,6 +7,7 @@
  *
  *   node dist/bench/response-parse.js [--responses 2000000] [--rounds 5]
  */
+import type { HeaderSpans } from '../src/core/header-spans.js';
 import { Http1ResponseParser, type ResponseSink } from '../src/core/http1-response-parser.js';
 import { fmt, machineFacts, machineLine, median, positiveArg, table, writeOut } from './lib/common.js';
 
@@ -49,8 +50,8 @@ class CountingSink implements ResponseSink {
   bodyBytes = 0;
   ends = 0;
   errors = 0;
-  onHead(_status: number, rawHeaders: Buffer[]): void {
-    this.headers += rawHeaders.length / 2;
+  onHead(_status: number, headers: HeaderSpans): void {
+    this.headers += headers.count;
   }
   onBody(chunk: Buffer): void {
     this.bodyBytes += chunk.length;

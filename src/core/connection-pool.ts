@@ -1,8 +1,8 @@
 import type { Dispatcher } from 'undici';
-import type { Connection } from './connection.js';
+import type { Connection, ConnectionHandler } from './connection.js';
 
-/** What the pool needs of a request: it is undici's handler, and it says which connection carries it. */
-export interface PooledRequest extends Dispatcher.DispatchHandler {
+/** What the pool needs of a request: it is a connection's handler, and it says which connection carries it. */
+export interface PooledRequest extends ConnectionHandler {
   /** Set by the pool when the request gets a connection; given back through `release`. */
   connection: Connection | null;
   /** A request that ended while still queued (timed out) is skipped when its turn comes. */

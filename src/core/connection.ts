@@ -1,4 +1,13 @@
 import type { Dispatcher } from 'undici';
+import type { ResponseHeaders } from './response-headers.js';
+
+/**
+ * undici's raw handler, which may also take a response's head as ResponseHeaders: a Connection that
+ * can (Http1Connection) calls `onResponseHead` instead of `onHeaders`, and builds no header Buffers.
+ */
+export interface ConnectionHandler extends Dispatcher.DispatchHandler {
+  onResponseHead?(status: number, headers: ResponseHeaders): void;
+}
 
 /**
  * One HTTP/1.1 connection to the target's origin, carrying one request at a time (no pipelining). It
@@ -8,7 +17,7 @@ import type { Dispatcher } from 'undici';
  */
 export interface Connection {
   /** Sends the request; everything that follows, failures included, reaches the handler. */
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void;
+  dispatch(options: Dispatcher.DispatchOptions, handler: ConnectionHandler): void;
   /** Closes once idle. */
   close(): Promise<void>;
   /** Closes now; a request in flight ends with an error. */

@@ -8,7 +8,8 @@ import { RequestAbort, errorCodeOf, type ErrorCode } from './error-codes.js';
 import type { MonotonicClock } from './monotonic-clock.js';
 import type { TokenProvider } from './ports/token-provider.js';
 import { Template } from './template.js';
-import { equalsLowercase } from './equals-lowercase.js';
+import { RawHeaderList } from './raw-header-list.js';
+import type { ResponseHeaders } from './response-headers.js';
 import { SseParser, readCompletionChunk, type SseEvent } from './sse-parser.js';
 import type { PayloadBodies } from './payload-bodies.js';
 import { DeploymentSplit } from './deployment-split.js';
@@ -97,8 +98,15 @@ export class Exchange implements Dispatcher.DispatchHandler, PooledRequest {
     this.abort = abort;
   }
 
+  /** undici's Client hands raw header Buffers. */
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
-    if (statusCode < 200) return true; // 1xx informational: the real response follows
+    this.onResponseHead(statusCode, new RawHeaderList(rawHeaders));
+    return true;
+  }
+
+  /** The lean connection hands its parsed head directly (no Buffer per header). */
+  onResponseHead(statusCode: number, headers: ResponseHeaders): void {
+    if (statusCode < 200) return; // 1xx informational: the real response follows
     this.status = statusCode;
     const readRetryAfter = this.client.readsRetryAfter && isRetryableStatus(statusCode);
     let contentTypeSeen = false;
@@ -106,22 +114,21 @@ export class Exchange implements Dispatcher.DispatchHandler, PooledRequest {
     let retryAfterMs: string | undefined;
     let retryAfter: string | undefined;
     let deployment: string | undefined;
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    for (let i = 0; i < headers.count; i++) {
       // Compare lengths first: most headers are none of the four, and are never turned into strings.
-      const name = rawHeaders[i];
-      const length = name.length;
+      const length = headers.nameLength(i);
       if (length === CONTENT_TYPE.length) {
         // The first non-empty content-type decides; only whether it is an event stream matters here.
-        if (!contentTypeSeen && equalsLowercase(name, 0, CONTENT_TYPE) && rawHeaders[i + 1].length > 0) {
+        if (!contentTypeSeen && headers.nameIs(i, CONTENT_TYPE) && headers.valueLength(i) > 0) {
           contentTypeSeen = true;
-          eventStream = rawHeaders[i + 1].includes(EVENT_STREAM);
+          eventStream = headers.valueIncludes(i, EVENT_STREAM);
         }
       } else if (length === DEPLOYMENT_NAME.length) {
-        if (equalsLowercase(name, 0, DEPLOYMENT_NAME)) deployment ??= rawHeaders[i + 1].toString('latin1');
+        if (headers.nameIs(i, DEPLOYMENT_NAME)) deployment ??= headers.value(i);
       } else if (readRetryAfter && length === RETRY_AFTER_MS.length) {
-        if (equalsLowercase(name, 0, RETRY_AFTER_MS)) retryAfterMs ??= rawHeaders[i + 1].toString('latin1');
+        if (headers.nameIs(i, RETRY_AFTER_MS)) retryAfterMs ??= headers.value(i);
       } else if (readRetryAfter && length === RETRY_AFTER.length) {
-        if (equalsLowercase(name, 0, RETRY_AFTER)) retryAfter ??= rawHeaders[i + 1].toString('latin1');
+        if (headers.nameIs(i, RETRY_AFTER)) retryAfter ??= headers.value(i);
       }
     }
     if (deployment !== undefined) this.deployment = deployment;
@@ -130,7 +137,6 @@ export class Exchange implements Dispatcher.DispatchHandler, PooledRequest {
       this.sse = new SseParser();
       this.onEvent = (event) => this.streamEvent(event);
     }
-    return true;
   }
 
   onData(chunk: Buffer): boolean {

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { buildConnector, Dispatcher } from 'undici';
-import type { Connection } from './connection.js';
+import type { Connection, ConnectionHandler } from './connection.js';
+import type { HeaderSpans } from './header-spans.js';
 import { Http1ResponseParser, type ResponseParseError, type ResponseSink } from './http1-response-parser.js';
 
 export interface Http1ConnectionOptions {
@@ -45,7 +46,7 @@ const FRAMING_HEADERS = new Set(['transfer-encoding', 'upgrade', 'expect', 'keep
 export class Http1Connection implements Connection, ResponseSink {
   private socket: Socket | null = null;
   private connecting = false;
-  private handler: Dispatcher.DispatchHandler | null = null;
+  private handler: ConnectionHandler | null = null;
   private waitingHead: Buffer | null = null;
   private waitingBody: Buffer | string | null = null;
   private readonly parser = new Http1ResponseParser(this);
@@ -62,7 +63,7 @@ export class Http1Connection implements Connection, ResponseSink {
 
   constructor(private readonly options: Http1ConnectionOptions) {}
 
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+  dispatch(options: Dispatcher.DispatchOptions, handler: ConnectionHandler): void {
     if (this.handler !== null) throw new Error('Http1Connection carries one request at a time');
     this.handler = handler;
     handler.onConnect!(this.abort);
@@ -104,8 +105,11 @@ export class Http1Connection implements Connection, ResponseSink {
 
   // ResponseSink: the parser's calls.
 
-  onHead(status: number, rawHeaders: Buffer[]): void {
-    this.handler?.onHeaders!(status, rawHeaders, noResume, '');
+  onHead(status: number, headers: HeaderSpans): void {
+    const handler = this.handler;
+    if (handler === null) return;
+    if (handler.onResponseHead !== undefined) handler.onResponseHead(status, headers);
+    else handler.onHeaders!(status, headers.toRawHeaders(), noResume, '');
   }
 
   onBody(chunk: Buffer): void {

@@ -1,9 +1,10 @@
 import { equalsLowercase } from './equals-lowercase.js';
+import { HeaderSpans } from './header-spans.js';
 
 /** What a parsed response is handed to, in order: its head, its body's bytes, its end (or an error). */
 export interface ResponseSink {
-  /** A final (non-1xx) response: its status and raw header name/value pairs, as undici gives them. */
-  onHead(status: number, rawHeaders: Buffer[]): void;
+  /** A final (non-1xx) response: its status and header fields (valid only during the call). */
+  onHead(status: number, headers: HeaderSpans): void;
   onBody(chunk: Buffer): void;
   /** The response is complete; `keepAlive` is false when the connection must not carry another request. */
   onEnd(keepAlive: boolean): void;
@@ -57,8 +58,9 @@ const KEEP_ALIVE_TIMEOUT = /(?:^|[,;\s])timeout\s*=\s*(\d+)/;
  * Reads HTTP/1.1 responses from a connection's bytes, one per request (no pipelining), in chunks split
  * anywhere. Bodies are framed by Content-Length, chunked transfer coding (sizes, extensions and trailers
  * are read and dropped), or the connection's close; HEAD, 204 and 304 responses have none; 1xx heads are
- * skipped. Body bytes are handed on as views of the read buffers, never copied. Only header names of
- * three lengths are ever turned into strings (content-length, transfer-encoding, connection/keep-alive).
+ * skipped. Body bytes are handed on as views of the read buffers, never copied; the head as offsets
+ * into them (HeaderSpans), so a usual response makes no object per header and no string (names are
+ * compared as bytes; only transfer-encoding, keep-alive and unusual connection values become strings).
  */
 export class Http1ResponseParser {
   private state = IDLE;
@@ -75,6 +77,8 @@ export class Http1ResponseParser {
   private trailerBytes = 0;
   /** Keep-alive timeout the server announced (`keep-alive: timeout=N`), ms; −1 when none. */
   serverKeepAliveMs = -1;
+  /** The head being read, handed to the sink (one object for every response of the connection). */
+  private readonly headers = new HeaderSpans();
 
   constructor(private readonly sink: ResponseSink) {}
 
@@ -187,7 +191,8 @@ export class Http1ResponseParser {
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
-    const rawHeaders: Buffer[] = [];
+    const headers = this.headers;
+    headers.reset(buffer);
     let p = buffer.indexOf(CR, start + 12);
     p = p < 0 || p > end ? end + 2 : p + 2;
     if (buffer.indexOf(LF, start) !== p - 1) return this.fail('HPE_CR_EXPECTED', 'bare LF in the status line'), false;
@@ -205,29 +210,27 @@ export class Http1ResponseParser {
       while (valueStart < eol && (buffer[valueStart] === SP || buffer[valueStart] === HTAB)) valueStart++;
       let valueEnd = eol;
       while (valueEnd > valueStart && (buffer[valueEnd - 1] === SP || buffer[valueEnd - 1] === HTAB)) valueEnd--;
-      const name = buffer.subarray(p, colon);
-      const value = buffer.subarray(valueStart, valueEnd);
-      rawHeaders.push(name, value);
+      headers.add(p, colon, valueStart, valueEnd);
       const nameLength = colon - p;
       if (nameLength === 14 && equalsLowercase(buffer, p, CONTENT_LENGTH)) {
-        const length = parseDecimal(value);
+        const length = parseDecimal(buffer, valueStart, valueEnd);
         if (length < 0 || (contentLength >= 0 && length !== contentLength)) return this.fail('HPE_INVALID_CONTENT_LENGTH', 'invalid or conflicting content-length'), false;
         contentLength = length;
       } else if (nameLength === 17 && equalsLowercase(buffer, p, TRANSFER_ENCODING)) {
         transferEncoding = true;
-        const codings = lower(value).split(',');
+        const codings = lower(buffer, valueStart, valueEnd).split(',');
         chunked = codings[codings.length - 1].trim() === 'chunked';
       } else if (nameLength === 10) {
         if (equalsLowercase(buffer, p, CONNECTION)) {
           // The usual value needs no string; lists of tokens do.
-          if (value.length === KEEP_ALIVE.length && equalsLowercase(buffer, valueStart, KEEP_ALIVE)) keepAlive = true;
+          if (valueEnd - valueStart === KEEP_ALIVE.length && equalsLowercase(buffer, valueStart, KEEP_ALIVE)) keepAlive = true;
           else {
-            const tokens = lower(value);
+            const tokens = lower(buffer, valueStart, valueEnd);
             if (CLOSE_TOKEN.test(tokens)) keepAlive = false;
             else if (KEEP_ALIVE_TOKEN.test(tokens)) keepAlive = true;
           }
         } else if (equalsLowercase(buffer, p, KEEP_ALIVE)) {
-          const timeout = KEEP_ALIVE_TIMEOUT.exec(lower(value));
+          const timeout = KEEP_ALIVE_TIMEOUT.exec(lower(buffer, valueStart, valueEnd));
           if (timeout) this.serverKeepAliveMs = Number(timeout[1]) * 1000;
         }
       }
@@ -235,12 +238,14 @@ export class Http1ResponseParser {
     }
     if (status < 200) {
       // 1xx informational: the real response follows. 101 would switch protocols, which no request asks for.
+      headers.release();
       if (status === 101) return this.fail('HPE_UNEXPECTED_UPGRADE', 'unexpected 101 Switching Protocols'), false;
       return true;
     }
     this.keepAlive = keepAlive;
     const generation = this.generation;
-    this.sink.onHead(status, rawHeaders);
+    this.sink.onHead(status, headers);
+    headers.release();
     if (this.generation !== generation) return false;
     if (this.isHeadRequest || status === 204 || status === 304) {
       this.complete(more);
@@ -342,6 +347,7 @@ export class Http1ResponseParser {
   private fail(code: string, message: string): void {
     this.state = IDLE;
     this.pending = null;
+    this.headers.release();
     this.sink.onParseError(new ResponseParseError(code, message));
   }
 }
@@ -357,18 +363,18 @@ function hexValue(c: number): number {
   return -1;
 }
 
-/** A non-negative decimal of digits only, or −1. */
-function parseDecimal(value: Buffer): number {
-  if (value.length === 0 || value.length > 15) return -1;
+/** bytes[from, to) as a non-negative decimal of digits only, or −1. */
+function parseDecimal(bytes: Buffer, from: number, to: number): number {
+  if (to === from || to - from > 15) return -1;
   let n = 0;
-  for (let i = 0; i < value.length; i++) {
-    const d = value[i] - 48;
+  for (let i = from; i < to; i++) {
+    const d = bytes[i] - 48;
     if (d < 0 || d > 9) return -1;
     n = n * 10 + d;
   }
   return n;
 }
 
-function lower(bytes: Buffer): string {
-  return bytes.toString('latin1').toLowerCase();
+function lower(bytes: Buffer, from: number, to: number): string {
+  return bytes.toString('latin1', from, to).toLowerCase();
 }

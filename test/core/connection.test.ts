@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildConnector, Client } from 'undici';
 import { Http1Connection } from '../../src/core/http1-connection.js';
+import type { ResponseHeaders } from '../../src/core/response-headers.js';
 import { TestHandler, connectionContract } from '../contract/connection.contract.js';
 import { onEachRequest, startRawTarget, type RawTarget } from '../helpers/raw-target.js';
 
@@ -85,6 +86,23 @@ describe('Http1Connection — its own keep-alive rules', () => {
     connection = lean(await serve('keep-alive: timeout=5\r\n'));
     for (let i = 0; i < 3; i++) expect((await send(connection)).completions).toBe(1);
     expect(target!.connections).toBe(1);
+  });
+
+  it('hands the head to onResponseHead when the handler has it (no header Buffers), and not to onHeaders', { timeout: 10_000 }, async () => {
+    connection = lean(await serve('X-Model: blue\r\nretry-after: 3\r\n'));
+    const heads: { status: number; fields: string[] }[] = [];
+    class HeadHandler extends TestHandler {
+      onResponseHead(status: number, headers: ResponseHeaders): void {
+        const fields: string[] = [];
+        for (let i = 0; i < headers.count; i++) fields.push(headers.name(i), headers.value(i));
+        heads.push({ status, fields });
+      }
+    }
+    const handler = await send(connection, new HeadHandler());
+    expect(heads).toEqual([{ status: 200, fields: ['content-length', '2', 'X-Model', 'blue', 'retry-after', '3'] }]);
+    expect(handler.statuses).toEqual([]);
+    expect(Buffer.concat(handler.chunks).toString()).toBe('ok');
+    expect(handler.completions).toBe(1);
   });
 
   it('refuses a second request while one is in flight (no pipelining)', { timeout: 10_000 }, async () => {

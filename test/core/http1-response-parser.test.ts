@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Http1ResponseParser, MAX_HEAD_BYTES, ResponseParseError, type ResponseSink } from '../../src/core/http1-response-parser.js';
 import { errorCodeOf } from '../../src/core/error-codes.js';
+import type { HeaderSpans } from '../../src/core/header-spans.js';
 
 /** Records what the parser hands on, as plain values (body chunks copied, then joined). */
 class RecordingSink implements ResponseSink {
@@ -11,8 +12,10 @@ class RecordingSink implements ResponseSink {
   /** Called from onBody, after the chunk is recorded. */
   onChunk: ((chunk: Buffer) => void) | null = null;
 
-  onHead(status: number, rawHeaders: Buffer[]): void {
-    this.heads.push({ status, headers: rawHeaders.map((b) => b.toString('latin1')) });
+  onHead(status: number, headers: HeaderSpans): void {
+    const fields: string[] = [];
+    for (let i = 0; i < headers.count; i++) fields.push(headers.name(i), headers.value(i));
+    this.heads.push({ status, headers: fields });
   }
 
   onBody(chunk: Buffer): void {
