@@ -1,6 +1,6 @@
 /**
  * Property-based fuzzing (fast-check) of everything that parses input from outside: plans (and the
- * blog-post config), HTTP API bodies, SSE streams, encoded histograms and aggregates, slice messages,
+ * blog-post config), HTTP API bodies, SSE streams, HTTP/1.1 responses (the lean client), encoded histograms and aggregates, slice messages,
  * durations and templates. Each must answer with data or its own documented error — never crash, hang
  * or throw anything else. Run counts are bounded so the whole file stays within ~20 s.
  */
@@ -20,6 +20,7 @@ import { parsePayloadLines } from '../../src/core/payload-bodies.js';
 import { MalformedSliceMessage, parseSliceMessage, sliceMessageText } from '../../src/core/slice-message.js';
 import { sliceOutcomeFromJson, sliceOutcomeToJson } from '../../src/core/slice-outcome-json.js';
 import { SseParser, type SseEvent } from '../../src/core/sse-parser.js';
+import { Http1ResponseParser } from '../../src/core/http1-response-parser.js';
 import { Template, TemplateError, templateProblem } from '../../src/core/template.js';
 import { parsePlanText, validatePlan } from '../../src/core/validate-plan.js';
 import { setAppServices } from '../../src/functions/app-services.js';
@@ -253,6 +254,114 @@ describe('fuzz: the SSE parser', () => {
       fc.property(fc.array(line, { maxLength: 25 }), fc.constantFrom('\n', '\r\n'), fc.array(fc.nat(), { maxLength: 30 }), (lines, eol, cuts) => {
         const bytes = Buffer.from(lines.join(eol) + eol);
         expect(feed(bytes, cuts)).toEqual(feed(bytes, []));
+      }),
+      FAST,
+    );
+  });
+});
+
+describe('fuzz: the HTTP/1.1 response parser (lean client)', () => {
+  /** Feeds `bytes` split at `cuts` to a parser expecting one response, then ends the input; records what the sink saw. */
+  function parseSplit(bytes: Uint8Array, cuts: number[]) {
+    const seen = { heads: [] as { status: number; fields: string[] }[], body: [] as Buffer[], ends: [] as boolean[], errors: [] as string[], finished: true };
+    const parser = new Http1ResponseParser({
+      onHead(status, headers) {
+        const fields: string[] = [];
+        for (let i = 0; i < headers.count; i++) {
+          fields.push(headers.name(i), headers.value(i));
+          // Every accessor answers for every field, whatever the bytes.
+          headers.nameIs(i, Buffer.from('content-type'));
+          headers.valueIncludes(i, Buffer.from('text/event-stream'));
+          expect(headers.nameLength(i)).toBeGreaterThan(0);
+          expect(headers.valueLength(i)).toBeGreaterThanOrEqual(0);
+        }
+        seen.heads.push({ status, fields });
+      },
+      onBody: (chunk) => void seen.body.push(Buffer.from(chunk)),
+      onEnd: (keepAlive) => void seen.ends.push(keepAlive),
+      onParseError: (error) => void seen.errors.push(error.code),
+    });
+    parser.expect(false);
+    const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+    let at = 0;
+    for (const p of [...points, bytes.length]) {
+      if (p > at) parser.execute(Buffer.from(bytes.subarray(at, p)));
+      at = p;
+    }
+    seen.finished = parser.finish();
+    return { heads: seen.heads, body: Buffer.concat(seen.body).toString('latin1'), ends: seen.ends, errors: seen.errors, finished: seen.finished };
+  }
+
+  /** What every outcome must look like: at most one head, and one end or one error at most, never both. */
+  function expectOneOutcome(r: ReturnType<typeof parseSplit>): void {
+    expect(r.heads.length).toBeLessThanOrEqual(1);
+    expect(r.ends.length + r.errors.length).toBeLessThanOrEqual(1);
+    for (const code of r.errors) expect(code).toMatch(/^HPE_/);
+  }
+
+  const field = fc.tuple(
+    fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/),
+    fc.string({ maxLength: 20 }).map((v) => v.replace(/[\r\n\0]/g, ' ').trim()),
+  ).filter(([name]) => !/^(content-length|transfer-encoding|connection|keep-alive)$/i.test(name));
+  const response = fc.record({
+    status: fc.integer({ min: 200, max: 599 }).filter((s) => s !== 204 && s !== 304),
+    fields: fc.array(field, { maxLength: 8 }),
+    body: fc.string({ maxLength: 60 }).map((b) => Buffer.from(b, 'latin1').toString('latin1')),
+    chunked: fc.boolean(),
+    chunkSizes: fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 10 }),
+  });
+  function responseBytes(r: { status: number; fields: [string, string][]; body: string; chunked: boolean; chunkSizes: number[] }): Buffer {
+    const head = [`HTTP/1.1 ${r.status} X`, ...r.fields.map(([n, v]) => `${n}: ${v}`)];
+    if (!r.chunked) return Buffer.from(`${[...head, `Content-Length: ${Buffer.byteLength(r.body, 'latin1')}`].join('\r\n')}\r\n\r\n${r.body}`, 'latin1');
+    let rest = r.body;
+    let chunks = '';
+    for (let i = 0; rest.length > 0; i++) {
+      const size = Math.min(rest.length, r.chunkSizes[i % Math.max(1, r.chunkSizes.length)] ?? rest.length);
+      chunks += `${size.toString(16)}\r\n${rest.slice(0, size)}\r\n`;
+      rest = rest.slice(size);
+    }
+    return Buffer.from(`${[...head, 'Transfer-Encoding: chunked'].join('\r\n')}\r\n\r\n${chunks}0\r\n\r\n`, 'latin1');
+  }
+
+  it('never throws on arbitrary bytes split arbitrarily, and reports one outcome at most', () => {
+    const prefixed = fc.tuple(fc.constantFrom('', 'HTTP/1.1 200 OK\r\n', 'HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n'), fc.uint8Array({ maxLength: 300 }));
+    fc.assert(
+      fc.property(prefixed, fc.array(fc.nat(), { maxLength: 20 }), ([prefix, bytes], cuts) => {
+        expectOneOutcome(parseSplit(Buffer.concat([Buffer.from(prefix, 'latin1'), bytes]), cuts));
+      }),
+      FAST,
+    );
+  });
+
+  it('never throws on mutated valid responses (bytes changed, dropped or inserted), one outcome at most', () => {
+    const mutation = fc.tuple(fc.nat(), fc.constantFrom('flip', 'drop', 'insert'), fc.constantFrom(0, 10, 13, 32, 58, 48, 255));
+    fc.assert(
+      fc.property(response, fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 10 }), (r, mutations, cuts) => {
+        const bytes = [...responseBytes(r)];
+        for (const [at, kind, byte] of mutations) {
+          const i = at % (bytes.length + 1);
+          if (kind === 'flip' && i < bytes.length) bytes[i] = byte;
+          else if (kind === 'drop' && i < bytes.length) bytes.splice(i, 1);
+          else bytes.splice(i, 0, byte);
+        }
+        expectOneOutcome(parseSplit(Uint8Array.from(bytes), cuts));
+      }),
+      FAST,
+    );
+  });
+
+  it('reads generated valid responses (Content-Length or chunked) whole, the same however they are split', () => {
+    fc.assert(
+      fc.property(response, fc.array(fc.nat(), { maxLength: 20 }), (r, cuts) => {
+        const bytes = responseBytes(r);
+        const whole = parseSplit(bytes, []);
+        expect(whole.errors).toEqual([]);
+        expect(whole.heads).toHaveLength(1);
+        expect(whole.heads[0].status).toBe(r.status);
+        expect(whole.heads[0].fields.slice(0, 2 * r.fields.length)).toEqual(r.fields.flat());
+        expect(whole.body).toBe(r.body);
+        expect(whole.ends).toEqual([true]);
+        expect(parseSplit(bytes, cuts)).toEqual(whole);
       }),
       FAST,
     );
