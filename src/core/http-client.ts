@@ -53,8 +53,9 @@ export interface HttpClientOptions {
 /**
  * One request and its outcome. It is also undici's dispatch handler, so a request costs one object:
  * no promise, no stream, no closure. It takes undici's raw handler calls (raw header buffers, an abort
- * function): the newer controller interface wraps every request in two more objects and parses every
- * header of every response into an object, of which we read at most four. Failures end with
+ * function) — and from the lean connection the head as ResponseHeaders (onResponseHead): undici's newer
+ * controller interface wraps every request in two more objects and parses every header of every
+ * response into an object, of which we read at most four. Failures end with
  * `errorCode` set, never an exception.
  */
 export class Exchange implements Dispatcher.DispatchHandler, PooledRequest {
@@ -176,14 +177,12 @@ export class Exchange implements Dispatcher.DispatchHandler, PooledRequest {
 /** An idle connection is reused this long at most (less when the server announces a shorter keep-alive). */
 const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 
-// Header names as bytes (compared with equalsLowercase: no string per header per response).
+// Header names as bytes (compared with ResponseHeaders.nameIs: no string per header per response).
 const CONTENT_TYPE = Buffer.from('content-type', 'latin1');
 const DEPLOYMENT_NAME = Buffer.from(DEPLOYMENT_HEADER, 'latin1');
 const RETRY_AFTER = Buffer.from('retry-after', 'latin1');
 const RETRY_AFTER_MS = Buffer.from('retry-after-ms', 'latin1');
 const EVENT_STREAM = Buffer.from('text/event-stream', 'latin1');
-
-/** A raw header name, lower-cased (header names are ASCII). */
 
 /**
  * The target's HTTP client: one connection pool per origin (see ConnectionPool) with keep-alive and
