@@ -79,7 +79,8 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
   const startedAtMs = clock.epochMsAt(clock.nowUs());
   const base = { runId: spec.runId, sliceId: spec.sliceId, worker: spec.worker, window: spec.window, planned, startedAtMs };
   const goodLimitMs = goodputLimitMs(plan);
-  const recorder = new SliceRecorder(clock.epochMsAt(0) * 1000, spec.worker, options.rawWriter ?? null, goodLimitMs === undefined ? Infinity : goodLimitMs * 1000);
+  const newRecorder = () => new SliceRecorder(clock.epochMsAt(0) * 1000, spec.worker, options.rawWriter ?? null, goodLimitMs === undefined ? Infinity : goodLimitMs * 1000);
+  let recorder = newRecorder();
 
   const windowOver = pacer.durationUs > 0 ? clock.nowUs() >= windowEndUs : clock.nowUs() > originUs + 60_000_000;
   if (windowOver) {
@@ -146,14 +147,17 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     });
     return { scheduler, client, recorder: sendRecorder };
   };
-  let scheduler: Scheduler;
-  let client: HttpClient;
+  const buildRealSendPath = () =>
+    buildSendPath(plan.target.url, pacer, recorder, { worker: spec.worker, workers, fromUs, toUs, originUs, maxInFlight }, tokenProvider, options.allowedTargetHosts, options.abortSignal);
   try {
-    ({ scheduler, client } = buildSendPath(plan.target.url, pacer, recorder, { worker: spec.worker, workers, fromUs, toUs, originUs, maxInFlight }, tokenProvider, options.allowedTargetHosts, options.abortSignal));
+    // Built once now only to find a placeholder that cannot be filled ({{env NAME}} unset, a bad
+    // {{randomInt}}): that fails the slice as data, before any warm-up.
+    await buildRealSendPath().client.close();
   } catch (error) {
-    // A placeholder that cannot be filled ({{env NAME}} unset, a bad {{randomInt}}) fails the slice as data.
     return { ...base, status: 'error', sent: 0, lateMs: 0, missed: 0, endedAtMs: clock.epochMsAt(clock.nowUs()), error: (error as Error).message, aggregate: recorder.aggregate };
   }
+  let scheduler: Scheduler | undefined;
+  let client: HttpClient | undefined;
   // Warm-up: the plan's method, headers and bodies go to this process's own sink thread on 127.0.0.1,
   // which reads and drops them (it logs nothing); the token provider is not used, so no credential of
   // the target is sent. Its samples go to a recorder (and a raw writer) that discard them.
@@ -162,7 +166,7 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
       url,
       warmPacer,
       new SliceRecorder(clock.epochMsAt(0) * 1000, spec.worker, options.rawWriter ? discardingRawWriter : null, goodLimitUs),
-      { worker: 0, workers: 1, originUs: warmOriginUs, maxInFlight: Math.min(maxInFlight, 256) },
+      { worker: 0, workers: 1, fromUs: 0, toUs: Infinity, originUs: warmOriginUs, maxInFlight: Math.min(maxInFlight, 256) },
       noTokenProvider,
       undefined,
       options.abortSignal ? AbortSignal.any([options.abortSignal, stopSignal]) : stopSignal,
@@ -173,16 +177,21 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     : undefined;
   let abortTimer: NodeJS.Timeout | undefined;
   const onAbort = () => {
-    abortTimer = setTimeout(() => void client.destroy(), ABORT_GRACE_MS);
+    abortTimer = setTimeout(() => void client?.destroy(), ABORT_GRACE_MS);
   };
   options.abortSignal?.addEventListener('abort', onAbort, { once: true });
   let warmUp: WarmUp | undefined;
   try {
-    // Connections first, so none is still opening (and taking the event loop) when the load starts;
-    // then fast slices run their own code against a local sink, so the start is not spent in the interpreter.
+    // The JIT warm-up first: fast slices run their own code against a local sink, so the start is not
+    // spent in the interpreter. Then the real send path is built — after the warm-up, so its objects
+    // have the shapes V8 settled on while warming (objects made before it kept older shapes, and the
+    // optimized code met them at the start and was thrown away) — and its connections are opened, so
+    // none is still opening (and taking the event loop) when the load starts.
     const firstSecondRps = pacer.kind === 'open' ? hitsBetween(pacer, fromUs, fromUs + 1e6) / workers : 0;
+    if (firstSecondRps >= JIT_WARM_UP_MIN_RPS && !options.skipJitWarmUp) warmUp = await warmUpJit(clock, originUs + fromUs - CONNECT_RESERVE_US, firstSecondRps, warmUpSendPath);
+    recorder = newRecorder();
+    ({ scheduler, client } = buildRealSendPath());
     await warmUpUntilStart(client, warmConnections(pacer, fromUs, workers, maxInFlight), originUs + fromUs, clock);
-    if (firstSecondRps >= JIT_WARM_UP_MIN_RPS && !options.skipJitWarmUp) warmUp = await warmUpJit(clock, originUs + fromUs, firstSecondRps, warmUpSendPath);
     const outcome = await scheduler.run(client);
     recorder.flushRows();
     const counts = recorder.aggregate.counts;
@@ -202,7 +211,7 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     clearTimeout(abortTimer);
     options.abortSignal?.removeEventListener('abort', onAbort);
     tokenProvider.stop();
-    await client.close().catch(() => {});
+    await client?.close().catch(() => {});
     await warmUp?.release();
     if (options.onProgress) options.onProgress(progressOf(recorder, clock));
   }
@@ -227,6 +236,9 @@ function payloadBodies(plan: Plan, fileText: string | undefined): { ok: true; va
 
 /** Per-worker rate from which a slice warms the JIT first (below it, a cold start costs little lag). */
 const JIT_WARM_UP_MIN_RPS = 1000;
+
+/** Time kept between the JIT warm-up's end and the start for opening the real connections (2,000 take ~0.1 s here). */
+const CONNECT_RESERVE_US = 150_000;
 
 /** Latency assumed when warming connections: enough for fast targets; slower ones grow the pool as usual. */
 const WARM_LATENCY_S = 0.05;

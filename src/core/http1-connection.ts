@@ -198,9 +198,11 @@ export class Http1Connection implements Connection, ResponseSink {
 
   /** Whether the idle socket is younger than the keep-alive timeout (the server's, less a margin, when it announced one). */
   private stillFresh(): boolean {
+    // Without a branch on whether a timeout was announced: a path the JIT warm-up never took (its sink
+    // announcing one, the target not) threw the send path's optimized code away at the start.
     const announced = this.parser.serverKeepAliveMs;
-    const limitMs = announced >= 0 ? Math.min(this.options.keepAliveTimeoutMs, announced - SERVER_KEEP_ALIVE_MARGIN_MS) : this.options.keepAliveTimeoutMs;
-    return Date.now() - this.idleSinceMs < limitMs;
+    const announcedLimitMs = announced - SERVER_KEEP_ALIVE_MARGIN_MS + (announced < 0 ? Infinity : 0);
+    return Date.now() - this.idleSinceMs < Math.min(this.options.keepAliveTimeoutMs, announcedLimitMs);
   }
 
   /**

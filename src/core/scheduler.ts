@@ -61,6 +61,15 @@ export class Scheduler {
   private wakeTimer: NodeJS.Timeout | null = null;
   private drainResolve: (() => void) | null = null;
   private readonly onWake = () => this.wake();
+  /**
+   * Set by the abort signal's listener. The hot path reads this field, not `signal.aborted`: a getter on
+   * a caller's object whose shape the JIT warm-up never saw deoptimized the pump at the start.
+   */
+  private aborted = false;
+  private readonly onAbort = () => {
+    this.aborted = true;
+    this.wake();
+  };
   // Closed model: virtual users waiting for their next due time, in due order (think time is constant).
   private readyDueUs: number[] = [];
   private readyVu: number[] = [];
@@ -80,14 +89,15 @@ export class Scheduler {
   async run(client: HttpClient): Promise<ScheduleOutcome> {
     this.client = client;
     const abort = this.options.abortSignal;
-    abort?.addEventListener('abort', this.onWake, { once: true });
+    this.aborted = abort?.aborted ?? false;
+    abort?.addEventListener('abort', this.onAbort, { once: true });
     try {
       const outcome =
         this.options.pacer.kind === 'open' ? await this.runOpen(this.options.pacer) : await this.runClosed(this.options.pacer);
       await this.drain();
       return outcome;
     } finally {
-      abort?.removeEventListener('abort', this.onWake);
+      abort?.removeEventListener('abort', this.onAbort);
       this.clearWakeTimer();
     }
   }
@@ -97,7 +107,7 @@ export class Scheduler {
     const retry = this.options.retry;
     if (retry !== undefined) {
       if (exchange.attempt === 1) this.options.recorder.firstAttempt(exchange);
-      if (exchange.errorCode === '' && isRetryableStatus(exchange.status) && exchange.attempt <= retry.maxRetries && !this.options.abortSignal?.aborted) {
+      if (exchange.errorCode === '' && isRetryableStatus(exchange.status) && exchange.attempt <= retry.maxRetries && !this.aborted) {
         // The arrival stays in flight; the schedule of new arrivals never waits for it.
         this.options.recorder.retrying();
         const delayMs = retryDelayMs(exchange.retryAfterMs, exchange.attempt, retry.maxDelayMs);
@@ -153,7 +163,7 @@ export class Scheduler {
     const open = this.open!;
     const { originUs, recorder, clock, maxInFlight, workers } = this.options;
     const client = this.client!;
-    if (this.options.abortSignal?.aborted) return this.endOpen(true);
+    if (this.aborted) return this.endOpen(true);
     const pacer = open.pacer;
     let n = open.n;
     let now = clock.nowUs();
@@ -204,7 +214,7 @@ export class Scheduler {
     const lateUs = Math.max(0, clock.nowUs() - originUs - fromUs);
     let count = 0;
     while (this.readyHead < this.readyDueUs.length || recorder.inFlight > 0) {
-      if (this.options.abortSignal?.aborted) return { lateMs: lateUs / 1000, missed: 0, aborted: true };
+      if (this.aborted) return { lateMs: lateUs / 1000, missed: 0, aborted: true };
       const now = clock.nowUs();
       while (this.readyHead < this.readyDueUs.length && originUs + this.readyDueUs[this.readyHead] <= now) {
         const dueUs = originUs + this.readyDueUs[this.readyHead];
@@ -236,7 +246,7 @@ export class Scheduler {
   private sleepUntil(targetUs: number): Promise<void> {
     return new Promise((resolve) => {
       this.wakeResolve = resolve;
-      if (this.options.abortSignal?.aborted) return this.wake();
+      if (this.aborted) return this.wake();
       if (targetUs === Infinity) return;
       const waitUs = targetUs - this.options.clock.nowUs();
       if (waitUs <= 0) return this.wake();

@@ -163,6 +163,20 @@ describe('executeSlice against loopback servers', () => {
     expect(outcome.aggregate.counts).toMatchObject({ planned: 2, sent: 2, ok: 2, missed: 18 });
     expect(server.count).toBe(2);
   });
+
+  it('sends nothing when its abort signal was already aborted before it ran', async () => {
+    server = await startLoopbackServer(okHandler);
+    const p = plan(`${server.url}/score`, { model: 'constant', rps: 20, duration: '2s' });
+    const [slice] = planSlices('run', p, 1, Date.now() + 50);
+    const abort = new AbortController();
+    abort.abort();
+    const started = Date.now();
+    const outcome = await executeSlice(slice, p, { abortSignal: abort.signal });
+    expect(outcome.status).toBe('aborted');
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(outcome.aggregate.counts).toMatchObject({ sent: 0, missed: 40 });
+    expect(server.count).toBe(0);
+  });
 });
 
 describe('warm-up before a fast slice', () => {

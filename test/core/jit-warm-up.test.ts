@@ -34,10 +34,14 @@ describe('warmUpJit', () => {
     const warmUp = await warmUpJit(systemClock, untilUs, 2000, sendPath(urls));
     expect(systemClock.nowUs()).toBeLessThan(untilUs);
     await warmUp.release();
-    expect(urls).toHaveLength(1);
+    // In rounds, each with a send path of its own, all aimed at the sink.
+    expect(urls.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(urls).size).toBe(1);
     expect(urls[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     // 2,000 rps for at least ~0.3 s of the 0.5 s lead (the sink thread takes a moment to start).
     expect(warmUp.sent).toBeGreaterThan(300);
+    // Every response shape the sink rotates through (keep-alive announced or not, body in a second
+    // write, chunked) is read as a 2xx.
     expect(warmUp.ok).toBe(warmUp.sent);
   });
 
