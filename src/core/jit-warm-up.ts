@@ -120,18 +120,21 @@ const server = net.createServer((socket) => {
   sockets.add(socket);
   socket.setNoDelay(true);
   let pending = '';
+  let requestLength = -1; // head and body of the request being read, once its head is in
   let n = 0;
   socket.on('data', (chunk) => {
     pending += chunk.toString('latin1');
     for (;;) {
-      const end = pending.indexOf('\\r\\n\\r\\n');
-      if (end < 0) return;
-      const length = /\\r\\ncontent-length: *(\\d+)/i.exec(pending.slice(0, end));
-      const total = end + 4 + (length ? Number(length[1]) : 0);
-      if (pending.length < total) return;
-      pending = pending.slice(total);
-      const shape = shapes[n++ % shapes.length];
-      for (const part of shape) socket.write(part);
+      if (requestLength < 0) {
+        const end = pending.indexOf('\\r\\n\\r\\n');
+        if (end < 0) return;
+        const declared = /\\r\\ncontent-length: *(\\d+)/i.exec(pending.slice(0, end));
+        requestLength = end + 4 + (declared ? Number(declared[1]) : 0);
+      }
+      if (pending.length < requestLength) return;
+      pending = pending.slice(requestLength);
+      requestLength = -1;
+      for (const part of shapes[n++ % shapes.length]) socket.write(part);
     }
   });
   socket.on('error', () => {});
