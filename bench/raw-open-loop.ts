@@ -1,6 +1,6 @@
 /**
  * The open-model ceiling of this machine, for bench:rate: the leanest Node generator that paces a
- * constant rate — raw `net` sockets, one pre-encoded GET, responses read by a minimal HTTP/1.1
+ * constant rate — raw `net` sockets reading into one shared buffer, one pre-encoded GET, responses read by a minimal HTTP/1.1
  * framer (status line and Content-Length only), lags kept in a typed array — with none of mlload's
  * work (no undici, no histograms, no time series, no raw CSV, no token, no payload). What it cannot
  * hold within 1 ms, a single-threaded Node generator that sends each request on its own is unlikely to
@@ -42,6 +42,14 @@ const WARM_LATENCY_S = 0.05;
 const MAX_CONNECTIONS = 8192;
 const DRAIN_MS = 2000;
 const HEADER_END = Buffer.from('\r\n\r\n');
+/** Every socket reads into this one buffer (net.connect's `onread`), as mlload's lean connections do. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+const OWNER = Symbol('raw connection');
+type OwnedSocket = net.Socket & { [OWNER]?: RawConnection };
+function readShared(this: OwnedSocket, bytes: number, buffer: Uint8Array): boolean {
+  this[OWNER]?.read((buffer as Buffer).subarray(0, bytes));
+  return true; // false would pause reading
+}
 
 /** One keep-alive connection with its own response framer; one request at a time (no pipelining). */
 class RawConnection {
@@ -52,10 +60,10 @@ class RawConnection {
     private readonly onResponse: (connection: RawConnection, status: number) => void,
   ) {
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.read(chunk));
+    (socket as OwnedSocket)[OWNER] = this;
   }
 
-  private read(chunk: Buffer): void {
+  read(chunk: Buffer): void {
     let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = undefined;
     for (;;) {
@@ -121,7 +129,7 @@ async function runRawOpenLoop(url: URL, rps: number, durationS: number, warmUpS:
   const open = (): Promise<void> =>
     new Promise((resolve, reject) => {
       connections++;
-      const socket = net.connect(port, host);
+      const socket = net.connect({ port, host, onread: { buffer: READ_BUFFER, callback: readShared } });
       const connection = new RawConnection(socket, onResponse);
       socket.once('connect', () => {
         const hit = waiting.shift();

@@ -13,7 +13,9 @@ export interface ConnectionHandler extends Dispatcher.DispatchHandler {
  * One HTTP/1.1 connection to the target's origin, carrying one request at a time (no pipelining). It
  * connects on its first request and again after the server closes it. The handler gets undici's raw
  * handler calls — onConnect(abort), onHeaders(status, rawHeaders), onData, onComplete, or onError — so
- * an undici `Client` is one implementation and `Http1Connection` the other.
+ * an undici `Client` is one implementation and `Http1Connection` the other. A chunk handed to onData
+ * (and a head's bytes) may be a view of a read buffer that is reused once the call returns: a handler
+ * copies what it keeps.
  */
 export interface Connection {
   /** Sends the request; everything that follows, failures included, reaches the handler. */

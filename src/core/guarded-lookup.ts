@@ -2,6 +2,7 @@ import dns, { type LookupAddress, type LookupAllOptions, type LookupOneOptions }
 import { isIP } from 'node:net';
 import { buildConnector } from 'undici';
 import { classifyAddress, hostRefusal } from './target-policy.js';
+import type { SharedReadOption } from './http1-connection.js';
 
 /**
  * The connect-time half of ALLOWED_TARGET_HOSTS (the start-time half is `targetRefusal` on the plan's
@@ -81,6 +82,8 @@ export interface GuardedConnectorOptions {
   timeout?: number;
   /** Resolver under the guard (tests pass one that answers what they need); dns.lookup by default. */
   lookup?: LookupFunction;
+  /** The sockets' `onread` option (Http1Connection.sharedReadOption), passed to `net.connect` / `tls.connect`. */
+  onread?: SharedReadOption;
 }
 
 /**
@@ -88,7 +91,7 @@ export interface GuardedConnectorOptions {
  * connect time: a host name through `guardedLookup`, an IP literal (never looked up by Node) directly.
  */
 export function guardedConnector(options: GuardedConnectorOptions): buildConnector.connector {
-  const base = buildConnector({ timeout: options.timeout, lookup: guardedLookup(options.allowedHosts, options.lookup) } as buildConnector.BuildOptions);
+  const base = buildConnector({ timeout: options.timeout, lookup: guardedLookup(options.allowedHosts, options.lookup), onread: options.onread } as buildConnector.BuildOptions);
   return (connectOptions, callback) => {
     const hostname = connectOptions.hostname.replace(/^\[|\]$/g, '');
     if (isIP(hostname) !== 0) {

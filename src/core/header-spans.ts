@@ -65,11 +65,12 @@ export class HeaderSpans implements ResponseHeaders {
     return bytesInclude(this.bytes, this.spans[4 * i + 2], this.spans[4 * i + 3], bytes);
   }
 
-  /** undici's raw form (name and value views, alternating), for a handler that only takes that. */
+  /** undici's raw form (name and value copies, alternating), for a handler that only takes that. */
   toRawHeaders(): Buffer[] {
     const raw: Buffer[] = [];
     for (let i = 0; i < this.count; i++) {
-      raw.push(this.bytes.subarray(this.spans[4 * i], this.spans[4 * i + 1]), this.bytes.subarray(this.spans[4 * i + 2], this.spans[4 * i + 3]));
+      // Copies: the caller may keep them past the read buffer's next read.
+      raw.push(Buffer.from(this.bytes.subarray(this.spans[4 * i], this.spans[4 * i + 1])), Buffer.from(this.bytes.subarray(this.spans[4 * i + 2], this.spans[4 * i + 3])));
     }
     return raw;
   }

@@ -240,9 +240,11 @@ export class HttpClient {
     this.bodies = options.bodies;
     this.split = options.deployments ? new DeploymentSplit(options.deployments) : undefined;
     const connectTimeoutMs = Math.min(options.timeoutMs, 10_000);
+    // The lean connections' sockets read into one shared buffer; undici's Client reads by 'data' events.
+    const onread = options.httpClient === 'undici' ? undefined : Http1Connection.sharedReadOption();
     const baseConnector = options.allowedTargetHosts
-      ? guardedConnector({ allowedHosts: options.allowedTargetHosts, timeout: connectTimeoutMs })
-      : buildConnector({ timeout: connectTimeoutMs });
+      ? guardedConnector({ allowedHosts: options.allowedTargetHosts, timeout: connectTimeoutMs, onread })
+      : buildConnector({ timeout: connectTimeoutMs, onread } as buildConnector.BuildOptions);
     const target = {
       hostname: url.hostname,
       host: url.host,

@@ -135,7 +135,8 @@ export class Http1ResponseParser {
           const end = buffer.indexOf(CRLFCRLF, start);
           if (end < 0 || end - start > MAX_HEAD_BYTES) {
             if (buffer.length - start > MAX_HEAD_BYTES) return this.fail('HPE_HEADER_OVERFLOW', `response head larger than ${MAX_HEAD_BYTES} bytes`);
-            this.pending = buffer.subarray(start);
+            // A copy: the bytes may sit in a read buffer the next read overwrites (Http1Connection.sharedReadOption).
+            this.pending = Buffer.from(buffer.subarray(start));
             return;
           }
           if (!this.readHead(buffer, start, end, buffer.length > end + 4) || this.generation !== generation) return;

@@ -1,22 +1,25 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildConnector, Client } from 'undici';
-import { Http1Connection } from '../../src/core/http1-connection.js';
+import { Http1Connection, type SharedReadOption } from '../../src/core/http1-connection.js';
 import type { ResponseHeaders } from '../../src/core/response-headers.js';
 import { TestHandler, connectionContract } from '../contract/connection.contract.js';
 import { onEachRequest, startRawTarget, type RawTarget } from '../helpers/raw-target.js';
 
 // Both Connections as src/core/http-client.ts makes them (without its warm connector).
 
-/** undici's connector as http-client.ts builds it, trusting `trust.ca` when given (TLS tests). */
-function connector(trust?: { ca: string }) {
-  return buildConnector({ timeout: 10_000, ...(trust ? { ca: trust.ca } : {}) });
+/**
+ * undici's connector as http-client.ts builds it, trusting `trust.ca` when given (TLS tests); for the lean
+ * connection its sockets read into one shared buffer, as there.
+ */
+function connector(trust?: { ca: string }, onread?: SharedReadOption) {
+  return buildConnector({ timeout: 10_000, ...(trust ? { ca: trust.ca } : {}), onread } as buildConnector.BuildOptions);
 }
 
 function lean(url: URL, keepAliveTimeoutMs = 30_000, trust?: { ca: string }): Http1Connection {
   return new Http1Connection({
     url,
     target: { hostname: url.hostname, host: url.host, protocol: url.protocol, port: url.port, servername: undefined },
-    connect: connector(trust),
+    connect: connector(trust, Http1Connection.sharedReadOption()),
     keepAliveTimeoutMs,
   });
 }
@@ -110,5 +113,58 @@ describe('Http1Connection — its own keep-alive rules', () => {
     connection = lean(new URL(target.url));
     connection.dispatch({ path: '/', method: 'GET' }, new TestHandler());
     expect(() => connection!.dispatch({ path: '/', method: 'GET' }, new TestHandler())).toThrow(/one request at a time/);
+  });
+});
+
+describe('Http1Connection — sockets sharing one read buffer (as one HttpClient makes them)', () => {
+  let target: RawTarget | undefined;
+  const connections: Http1Connection[] = [];
+  afterEach(async () => {
+    for (const connection of connections.splice(0)) await connection.destroy();
+    await target?.close();
+    target = undefined;
+  });
+
+  it('two connections whose heads arrive in pieces, interleaved, each read their own response', { timeout: 10_000 }, async () => {
+    // Each answer is written in three pieces 20 ms apart, the second connection's 10 ms after the first's:
+    // every piece of one lands in the shared buffer between two pieces of the other.
+    let accepted = 0;
+    target = await startRawTarget((socket) => {
+      const n = accepted++;
+      const who = n === 0 ? 'alpha' : 'bravo-bravo';
+      const status = n === 0 ? '200 OK' : '201 Created';
+      const pieces = [`HTTP/1.1 ${status}\r\nX-Wh`, `o: ${who}\r\ncontent-len`, `gth: ${who.length}\r\n\r\n${who}`];
+      onEachRequest(socket, () => pieces.forEach((piece, i) => setTimeout(() => socket.write(piece), n * 10 + i * 20)));
+    });
+    const url = new URL(target.url);
+    const connect = connector(undefined, Http1Connection.sharedReadOption());
+    const open = () => new Http1Connection({ url, target: { hostname: url.hostname, host: url.host, protocol: url.protocol, port: url.port, servername: undefined }, connect, keepAliveTimeoutMs: 30_000 });
+    connections.push(open());
+    const first = await send(connections[0]!); // connects first: the target's connection 0
+    connections.push(open());
+    const second = new TestHandler();
+    const again = new TestHandler();
+    connections[1]!.dispatch({ path: '/', method: 'GET' }, second);
+    await sleep(5);
+    connections[0]!.dispatch({ path: '/', method: 'GET' }, again);
+    await Promise.all([second.settled, again.settled]);
+    expect(first.errors).toEqual([]);
+    for (const [handler, status, body] of [[first, 200, 'alpha'], [again, 200, 'alpha'], [second, 201, 'bravo-bravo']] as const) {
+      expect(handler.errors).toEqual([]);
+      expect(handler.status).toBe(status);
+      expect(handler.body.toString()).toBe(body);
+      expect(handler.rawHeaders.map(String)).toContain(body);
+    }
+  });
+
+  it('closes a socket no connection holds when bytes arrive on it (a warm socket the server wrote to)', { timeout: 10_000 }, async () => {
+    target = await startRawTarget((socket) => setTimeout(() => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n'), 20));
+    const url = new URL(target.url);
+    const connect = connector(undefined, Http1Connection.sharedReadOption());
+    const socket = await new Promise<import('node:net').Socket>((resolve, reject) =>
+      connect({ hostname: url.hostname, host: url.host, protocol: url.protocol, port: url.port }, (error, s) => (error ? reject(error) : resolve(s as import('node:net').Socket))),
+    );
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    expect(socket.destroyed).toBe(true);
   });
 });
