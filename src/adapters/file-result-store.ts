@@ -1,5 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { PlanInput } from '../core/plan.js';
 import type { RawSampleWriter } from '../core/ports/raw-sample-writer.js';
@@ -164,38 +163,82 @@ export class FileResultStore implements ResultStore {
   }
 }
 
-/** Streams a slice's rows to its CSV file; writes are queued by the stream, never awaited per row. */
+/**
+ * Appends a slice's raw rows to its CSV with one `writev` per batch of appends, from its own queue,
+ * without waiting (append returns at once; flush and close wait). Not a WriteStream on purpose: the
+ * load's sockets are Node Writables too, and a file stream's first write at the start of a run made V8
+ * throw away the optimized socket write path (docs/benchmarks.md, issue 8, seventh pass). A failed
+ * write (a full disk) drops what is queued and fails flush and close with its error.
+ */
 class FileRawSampleWriter implements RawSampleWriter {
-  private stream: WriteStream | undefined;
-  private readonly ready: Promise<void>;
+  private readonly handle: Promise<FileHandle>;
+  private readonly header = Buffer.from(RAW_SAMPLE_HEADER);
+  private queued: Uint8Array[] = [this.header];
+  private writing: Promise<void> | null = null;
+  private failure: Error | null = null;
+  /** Rows that will never reach the file (appended after a failed write, or in the failed batch). */
+  droppedRows = 0;
 
-  constructor(private readonly file: string) {
-    this.ready = mkdir(path.dirname(file), { recursive: true }).then(() => {
-      this.stream = createWriteStream(file, { flags: 'w' });
-      this.stream.write(RAW_SAMPLE_HEADER);
-      for (const rows of this.pending.splice(0)) this.stream.write(rows);
-    });
+  constructor(file: string) {
+    this.handle = mkdir(path.dirname(file), { recursive: true }).then(() => open(file, 'w'));
+    this.writing = this.drain();
   }
-
-  private readonly pending: (string | Uint8Array)[] = [];
 
   append(rows: string | Uint8Array): void {
     if (rows.length === 0) return;
-    if (this.stream) this.stream.write(rows);
-    else this.pending.push(rows);
+    if (this.failure !== null) {
+      this.droppedRows += rowsIn(rows);
+      return;
+    }
+    this.queued.push(typeof rows === 'string' ? Buffer.from(rows) : rows);
+    if (this.writing === null) this.writing = this.drain();
   }
 
   async flush(): Promise<void> {
-    await this.ready;
-    const stream = this.stream!;
-    if (stream.writableNeedDrain) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+    while (this.writing !== null) await this.writing;
+    if (this.failure !== null) throw this.failure;
   }
 
   async close(): Promise<void> {
-    await this.ready;
-    const stream = this.stream!;
-    await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    try {
+      await this.flush();
+    } finally {
+      await this.handle.then((handle) => handle.close()).catch(() => {});
+    }
   }
+
+  private async drain(): Promise<void> {
+    let failedBatch: Uint8Array[] = [];
+    try {
+      const handle = await this.handle;
+      while (this.queued.length > 0) {
+        const batch = this.queued;
+        this.queued = [];
+        failedBatch = batch;
+        let bytes = 0;
+        for (const chunk of batch) bytes += chunk.length;
+        // libuv writes every buffer unless the disk refuses part of them, which it reports as a short count.
+        const { bytesWritten } = await handle.writev(batch);
+        if (bytesWritten < bytes) throw new Error(`raw samples: wrote ${bytesWritten} of ${bytes} bytes (disk full?)`);
+        failedBatch = [];
+      }
+    } catch (error) {
+      this.failure ??= error as Error;
+      // The failed batch is counted whole (how much of it reached the disk is unknown), the header excepted.
+      for (const chunk of [...failedBatch, ...this.queued]) this.droppedRows += chunk === this.header ? 0 : rowsIn(chunk);
+      this.queued = [];
+    } finally {
+      this.writing = null;
+    }
+  }
+}
+
+/** Whole rows in appended CSV text or bytes (each ends with a newline). */
+function rowsIn(rows: string | Uint8Array): number {
+  let count = 0;
+  if (typeof rows === 'string') for (let i = rows.indexOf('\n'); i >= 0; i = rows.indexOf('\n', i + 1)) count++;
+  else for (let i = rows.indexOf(10); i >= 0; i = rows.indexOf(10, i + 1)) count++;
+  return count;
 }
 
 export function parseTimeseriesCsv(csv: string): TimeseriesRow[] {
