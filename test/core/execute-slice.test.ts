@@ -1,3 +1,4 @@
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { executeSlice, type SliceOutcome } from '../../src/core/execute-slice.js';
 import { planSchema, type Plan } from '../../src/core/plan.js';
@@ -190,5 +191,35 @@ describe('warm-up before a fast slice', () => {
     expect(server.count).toBe(2000);
     // Warmed up, the slice starts on time.
     expect(outcome.lateMs).toBeLessThan(5);
+  });
+
+  it('a fast slice promotes its young objects (two forced minor GCs) before its start, after its JIT warm-up; a slow one does not', async () => {
+    server = await startLoopbackServer(okHandler);
+    const forcedMinorAtMs = async (load: unknown): Promise<{ atMs: number[]; startMs: number; calledMs: number }> => {
+      const p = plan(`${server!.url}/score`, load);
+      const startMs = Date.now() + 1000;
+      const [slice] = planSlices('run', p, 1, startMs);
+      const atMs: number[] = [];
+      const calledMs = Date.now();
+      const observer = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries() as (PerformanceEntry & { detail: { kind: number; flags: number } })[]) {
+          if (entry.detail.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR && entry.detail.flags & perfConstants.NODE_PERFORMANCE_GC_FLAGS_FORCED) atMs.push(performance.timeOrigin + entry.startTime);
+        }
+      });
+      observer.observe({ entryTypes: ['gc'] });
+      const outcome = await executeSlice(slice, p);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // gc entries are delivered later
+      observer.disconnect();
+      expect(outcome.status).toBe('done');
+      return { atMs, startMs, calledMs };
+    };
+    const fast = await forcedMinorAtMs({ model: 'constant', rps: 2000, duration: '1s' });
+    expect(fast.atMs).toHaveLength(2);
+    for (const atMs of fast.atMs) {
+      expect(atMs).toBeLessThan(fast.startMs);
+      // The JIT warm-up (2,000 rps from the call on) takes at least 0.3 s of the 1 s lead.
+      expect(atMs).toBeGreaterThan(fast.calledMs + 300);
+    }
+    expect((await forcedMinorAtMs({ model: 'constant', rps: 20, duration: '1s' })).atMs).toEqual([]);
   });
 });
