@@ -1,10 +1,10 @@
 /**
  * The open-model ceiling of this machine, for bench:rate: the leanest Node generator that paces a
- * constant rate — raw `net` sockets reading into one shared buffer, one pre-encoded GET, responses read by a minimal HTTP/1.1
- * framer (status line and Content-Length only), lags kept in a typed array — with none of mlload's
- * work (no undici, no histograms, no time series, no raw CSV, no token, no payload). What it cannot
- * hold within 1 ms, a single-threaded Node generator that sends each request on its own is unlikely to
- * hold on this machine.
+ * constant rate — raw `net` sockets reading into one shared buffer, one pre-encoded GET, responses
+ * read by a minimal HTTP/1.1 framer (status line and Content-Length only), lags kept in a typed
+ * array — with none of mlload's work (no undici, no histograms, no time series, no raw CSV, no token,
+ * no payload). What it cannot hold within 1 ms, a single-threaded Node generator that sends each
+ * request on its own is unlikely to hold on this machine.
  *
  * It is generous to itself: it warms up at the trial's own rate against the same server for
  * `--warm-up-s` first (not measured), and polls the clock every event-loop turn. Hit i is due at
