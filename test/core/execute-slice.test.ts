@@ -1,4 +1,4 @@
-import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
+import { constants as perfConstants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { executeSlice, type SliceOutcome } from '../../src/core/execute-slice.js';
 import { planSchema, type Plan } from '../../src/core/plan.js';
