@@ -30,11 +30,11 @@ function exposedGc(): GcFunction | null {
  * issue 8, seventh pass). Minor GCs only: a full one (≈ 13 ms here) was measured to help less. Returns
  * how long it took, ms, or -1 when V8 offers no `gc`.
  */
-export function promoteYoungObjects(nowMs: () => number = () => performance.now()): number {
+export function promoteYoungObjects(): number {
   const gc = exposedGc();
   if (gc === null) return -1;
-  const startMs = nowMs();
+  const startMs = performance.now();
   gc({ type: 'minor' });
   gc({ type: 'minor' });
-  return nowMs() - startMs;
+  return performance.now() - startMs;
 }
