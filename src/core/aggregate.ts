@@ -111,10 +111,17 @@ export class Aggregate {
   firstSentMs = 0;
   lastDoneMs = 0;
 
+  /**
+   * @param windowHistograms what new windows record response times into: `packed` (small; the default)
+   * or `dense` (for a fast slice: recording into a packed histogram cost ~0.5 µs per response, a dense
+   * one ~0.07 µs, for 9–40 KB a second instead of 2–20 KB). Both hold the same values, exactly.
+   */
+  constructor(private readonly windowHistograms: 'packed' | 'dense' = 'packed') {}
+
   window(startSecond: number): WindowAggregate {
     let window = this.windows.get(startSecond);
     if (window === undefined) {
-      window = new WindowAggregate(startSecond);
+      window = new WindowAggregate(startSecond, createHistogram(this.windowHistograms));
       this.windows.set(startSecond, window);
     }
     return window;
@@ -123,7 +130,8 @@ export class Aggregate {
   deployment(name: string): DeploymentAggregate {
     let entry = this.byDeployment.get(name);
     if (entry === undefined) {
-      entry = { completed: 0, ok: 0, errors: 0, throttled: 0, responseTime: createHistogram('packed') };
+      // Dense: recorded on every response of an Azure ML endpoint (a packed record took ~0.5 µs), and few.
+      entry = { completed: 0, ok: 0, errors: 0, throttled: 0, responseTime: createHistogram('dense') };
       this.byDeployment.set(name, entry);
     }
     return entry;

@@ -80,7 +80,10 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
   const startedAtMs = clock.epochMsAt(clock.nowUs());
   const base = { runId: spec.runId, sliceId: spec.sliceId, worker: spec.worker, window: spec.window, planned, startedAtMs };
   const goodLimitMs = goodputLimitMs(plan);
-  const newRecorder = () => new SliceRecorder(clock.epochMsAt(0) * 1000, spec.worker, options.rawWriter ?? null, goodLimitMs === undefined ? Infinity : goodLimitMs * 1000);
+  const sliceSeconds = (Math.min(toUs, pacer.durationUs) - fromUs) / 1e6;
+  const windowHistograms = sliceSeconds > 0 && planned / sliceSeconds >= DENSE_WINDOWS_MIN_RPS ? 'dense' : 'packed';
+  const newRecorder = () =>
+    new SliceRecorder(clock.epochMsAt(0) * 1000, spec.worker, options.rawWriter ?? null, goodLimitMs === undefined ? Infinity : goodLimitMs * 1000, windowHistograms);
   let recorder = newRecorder();
 
   const windowOver = pacer.durationUs > 0 ? clock.nowUs() >= windowEndUs : clock.nowUs() > originUs + 60_000_000;
@@ -166,7 +169,7 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
     buildSendPath(
       url,
       warmPacer,
-      new SliceRecorder(clock.epochMsAt(0) * 1000, spec.worker, options.rawWriter ? discardingRawWriter : null, goodLimitUs),
+      new SliceRecorder(clock.epochMsAt(0) * 1000, spec.worker, options.rawWriter ? discardingRawWriter : null, goodLimitUs, windowHistograms),
       { worker: 0, workers: 1, fromUs: 0, toUs: Infinity, originUs: warmOriginUs, maxInFlight: Math.min(maxInFlight, 256) },
       noTokenProvider,
       undefined,
@@ -237,6 +240,12 @@ function payloadBodies(plan: Plan, fileText: string | undefined): { ok: true; va
     return { ok: false, error: (error as Error).message };
   }
 }
+
+/**
+ * Mean per-worker rate from which a slice's per-second windows record into dense histograms: fast, and
+ * larger (their memory grows with the run's length, so slow long runs keep the small packed kind).
+ */
+const DENSE_WINDOWS_MIN_RPS = 1000;
 
 /** Per-worker rate from which a slice warms the JIT first (below it, a cold start costs little lag). */
 const JIT_WARM_UP_MIN_RPS = 1000;

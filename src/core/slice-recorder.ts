@@ -13,7 +13,7 @@ const ROWS_PER_APPEND = 512;
  * CSV stream. On the hot path: no allocation per request (raw rows are written as bytes).
  */
 export class SliceRecorder {
-  readonly aggregate = new Aggregate();
+  readonly aggregate: Aggregate;
   private readonly originUnixUs: number;
   private readonly originEpochSecond: number;
   private cachedSecond = -1;
@@ -42,7 +42,10 @@ export class SliceRecorder {
     private readonly raw: RawSampleWriter | null,
     /** A 2xx response within this latency counts toward goodput. */
     private readonly goodLimitUs = Infinity,
+    /** The per-second windows' histogram kind (see Aggregate): dense for a fast slice. */
+    windowHistograms: 'packed' | 'dense' = 'packed',
   ) {
+    this.aggregate = new Aggregate(windowHistograms);
     this.originUnixUs = Math.round(unixUsAtMonotonicZero);
     this.worker = worker;
     this.rows = raw === null ? null : new RawRowBuffer();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Aggregate, AggregateDecodeError } from '../../src/core/aggregate.js';
+import { Int32Histogram, PackedHistogram } from 'hdr-histogram-js';
 import { createHistogram, percentilesMs } from '../../src/core/histogram.js';
 import type { Exchange } from '../../src/core/http-client.js';
 import { SliceRecorder } from '../../src/core/slice-recorder.js';
@@ -15,8 +16,8 @@ function exchange(fields: Partial<Exchange>): Exchange {
 }
 
 /** Records `count` requests with long-tailed latencies into a recorder of worker `worker`. */
-function recordSome(worker: number, count: number, random: () => number, all: number[]): Aggregate {
-  const recorder = new SliceRecorder(1_700_000_000_000_000, worker, null);
+function recordSome(worker: number, count: number, random: () => number, all: number[], windowHistograms: 'packed' | 'dense' = 'packed'): Aggregate {
+  const recorder = new SliceRecorder(1_700_000_000_000_000, worker, null, Infinity, windowHistograms);
   for (let i = 0; i < count; i++) {
     const intendedUs = i * 1000 + worker * 7;
     const sentUs = intendedUs + Math.floor(random() * 200);
@@ -54,6 +55,28 @@ describe('merging slice aggregates', () => {
     const blue = merged.byDeployment.get('blue')!;
     const green = merged.byDeployment.get('green')!;
     expect(blue.completed + green.completed).toBe(all.length);
+  });
+
+  it('dense windows (a fast slice\'s) hold exactly what packed ones hold, and merge with them', () => {
+    const dense = recordSome(0, 3000, lcg(7), [], 'dense');
+    const packed = recordSome(0, 3000, lcg(7), [], 'packed');
+    const denseWindows = [...dense.windows.values()];
+    expect(denseWindows.length).toBeGreaterThan(2);
+    for (const w of denseWindows) expect(w.responseTime).toBeInstanceOf(Int32Histogram);
+    for (const w of packed.windows.values()) expect(w.responseTime).toBeInstanceOf(PackedHistogram);
+    expect([...packed.windows.keys()]).toEqual([...dense.windows.keys()]);
+    for (const w of denseWindows) {
+      const other = packed.windows.get(w.start)!.responseTime;
+      expect(w.responseTime.totalCount).toBe(other.totalCount);
+      for (const q of [50, 95, 99, 100]) expect(w.responseTime.getValueAtPercentile(q), `second ${w.start} p${q}`).toBe(other.getValueAtPercentile(q));
+    }
+    // Per-deployment histograms are recorded on every response too: dense either way.
+    expect(packed.byDeployment.get('blue')!.responseTime).toBeInstanceOf(Int32Histogram);
+    // Through JSON, a dense slice and a packed one merge as two packed ones do.
+    const viaJson = (a: Aggregate) => Aggregate.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
+    const mixed = new Aggregate().merge(viaJson(dense)).merge(viaJson(packed));
+    const twice = new Aggregate().merge(viaJson(packed)).merge(viaJson(packed));
+    expect(mixed.toJSON()).toEqual(twice.toJSON());
   });
 
   it('counts failures by stable code and keeps 429 apart from other errors', () => {

@@ -1,4 +1,5 @@
 import { constants as perfConstants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { Int32Histogram, PackedHistogram } from 'hdr-histogram-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { executeSlice, type SliceOutcome } from '../../src/core/execute-slice.js';
 import { planSchema, type Plan } from '../../src/core/plan.js';
@@ -29,7 +30,7 @@ async function runAll(p: Plan, workers: number, options: { maxSliceMs?: number; 
 describe('executeSlice against loopback servers', () => {
   it('delivers a constant rate within 1%, every planned request, on schedule', async () => {
     server = await startLoopbackServer(okHandler);
-    const { summary, writers, origin } = await runAll(plan(`${server.url}/score`, { model: 'constant', rps: 200, duration: '5s' }), 1);
+    const { summary, writers, origin, outcomes } = await runAll(plan(`${server.url}/score`, { model: 'constant', rps: 200, duration: '5s' }), 1);
     expect(summary.requests).toMatchObject({ planned: 1000, sent: 1000, ok: 1000, dropped: 0, missed: 0 });
     expect(server.count).toBe(1000);
     const sent = writers[0].samples().map((s) => s.sentUnixUs).sort((a, b) => a - b);
@@ -40,6 +41,8 @@ describe('executeSlice against loopback servers', () => {
     expect(Math.abs(sent[0] / 1000 - origin)).toBeLessThan(20);
     expect(summary.rate.achieved).toBeCloseTo(200, 0);
     expect(summary.status).toBe('passed');
+    // 200 rps is slow: its windows keep the small packed histograms.
+    for (const w of outcomes[0].aggregate.windows.values()) expect(w.responseTime).toBeInstanceOf(PackedHistogram);
   });
 
   it('shows a server freeze in p99, because latency runs from the intended send time', async () => {
@@ -191,6 +194,9 @@ describe('warm-up before a fast slice', () => {
     expect(server.count).toBe(2000);
     // Warmed up, the slice starts on time.
     expect(outcome.lateMs).toBeLessThan(5);
+    // 2,000 rps is fast: its windows record into dense histograms (a packed record cost ~0.5 µs).
+    expect(outcome.aggregate.windows.size).toBeGreaterThan(0);
+    for (const w of outcome.aggregate.windows.values()) expect(w.responseTime).toBeInstanceOf(Int32Histogram);
   });
 
   it('a fast slice promotes its young objects (two forced minor GCs) before its start, after its JIT warm-up; a slow one does not', async () => {
