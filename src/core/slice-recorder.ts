@@ -22,11 +22,12 @@ export class SliceRecorder {
   inFlight = 0;
   private readonly worker: number;
   /**
-   * Response times of the second responses are landing in, for the progress line's p99: the window's
-   * own histogram is packed, and reading a percentile of it took 1.5–4 ms — a stall in the schedule
-   * at every progress tick. This one is dense and coarse: read and reset in microseconds.
+   * Response times of the second responses are landing in, for the progress line's p99 — kept beside
+   * packed windows only: reading a percentile of a packed window took 1.5–4 ms, a stall in the schedule
+   * at every progress tick; this one is dense and coarse, read and reset in microseconds. A dense window
+   * (a fast slice's) is read directly, in tens of µs, and spares every response this second record.
    */
-  private readonly secondResponses: Histogram = createHistogram('coarse');
+  private readonly secondResponses: Histogram | null;
   private secondResponsesAt = -1;
   private p99OfPreviousSecondUs = 0;
   private previousSecondAt = -1;
@@ -46,6 +47,7 @@ export class SliceRecorder {
     windowHistograms: 'packed' | 'dense' = 'packed',
   ) {
     this.aggregate = new Aggregate(windowHistograms);
+    this.secondResponses = windowHistograms === 'packed' ? createHistogram('coarse') : null;
     this.originUnixUs = Math.round(unixUsAtMonotonicZero);
     this.worker = worker;
     this.rows = raw === null ? null : new RawRowBuffer();
@@ -91,8 +93,11 @@ export class SliceRecorder {
     a.serviceTime.recordValue(serviceUs);
     const w = this.windowAt(e.endUs);
     w.responseTime.recordValue(latencyUs);
-    if (this.cachedSecond !== this.secondResponsesAt) this.nextSecond(this.cachedSecond);
-    this.secondResponses.recordValue(latencyUs);
+    const secondResponses = this.secondResponses;
+    if (secondResponses !== null) {
+      if (this.cachedSecond !== this.secondResponsesAt) this.nextSecond(secondResponses, this.cachedSecond);
+      secondResponses.recordValue(latencyUs);
+    }
     const status = e.status;
     const failed = e.errorCode !== '';
     if (status > 0) {
@@ -194,15 +199,20 @@ export class SliceRecorder {
   /** p99 response time, µs, of the responses that ended in the wall-clock second before `epochSecond` (0 for none). */
   previousSecondP99Us(epochSecond: number): number {
     // No response has ended in `epochSecond` yet: the histogram still holds the second before it.
-    if (this.secondResponsesAt === epochSecond - 1) return this.secondResponses.totalCount > 0 ? this.secondResponses.getValueAtPercentile(99) : 0;
+    const secondResponses = this.secondResponses;
+    if (secondResponses === null) {
+      const window = this.aggregate.windows.get(epochSecond - 1);
+      return window !== undefined && window.responseTime.totalCount > 0 ? window.responseTime.getValueAtPercentile(99) : 0;
+    }
+    if (this.secondResponsesAt === epochSecond - 1) return secondResponses.totalCount > 0 ? secondResponses.getValueAtPercentile(99) : 0;
     return this.previousSecondAt === epochSecond - 1 ? this.p99OfPreviousSecondUs : 0;
   }
 
-  private nextSecond(second: number): void {
-    if (this.secondResponses.totalCount > 0) {
-      this.p99OfPreviousSecondUs = this.secondResponses.getValueAtPercentile(99);
+  private nextSecond(secondResponses: Histogram, second: number): void {
+    if (secondResponses.totalCount > 0) {
+      this.p99OfPreviousSecondUs = secondResponses.getValueAtPercentile(99);
       this.previousSecondAt = this.secondResponsesAt;
-      this.secondResponses.reset();
+      secondResponses.reset();
     }
     this.secondResponsesAt = second;
   }

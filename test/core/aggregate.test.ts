@@ -110,8 +110,8 @@ describe('merging slice aggregates', () => {
 });
 
 describe('the progress line\'s p99 of the last whole second', () => {
-  it('is the p99 of the responses that ended in the second before, and 0 for a second without any', () => {
-    const recorder = new SliceRecorder(0, 0, null); // monotonic µs = unix µs: second n is [n·1e6, (n+1)·1e6)
+  it.each(['packed', 'dense'] as const)('is the p99 of the responses that ended in the second before, and 0 for a second without any (%s windows)', (windowHistograms) => {
+    const recorder = new SliceRecorder(0, 0, null, Infinity, windowHistograms); // monotonic µs = unix µs: second n is [n·1e6, (n+1)·1e6)
     const end = (second: number, latencyUs: number) => {
       const endUs = second * 1e6 + 500_000;
       recorder.done(exchange({ intendedUs: endUs - latencyUs, sentUs: endUs - latencyUs, endUs }));
