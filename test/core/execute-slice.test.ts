@@ -194,7 +194,17 @@ describe('warm-up before a fast slice', () => {
     expect(server.count).toBe(2000);
     // Warmed up, the slice starts on time.
     expect(outcome.lateMs).toBeLessThan(5);
-    // 2,000 rps is fast: its windows record into dense histograms (a packed record cost ~0.5 µs).
+    // 2,000 rps is not fast enough for dense windows (see the next test): they stay packed and small.
+    expect(outcome.aggregate.windows.size).toBeGreaterThan(0);
+    for (const w of outcome.aggregate.windows.values()) expect(w.responseTime).toBeInstanceOf(PackedHistogram);
+  });
+
+  it('a slice of 10,000 rps or more records its per-second windows into dense histograms', async () => {
+    server = await startLoopbackServer(okHandler);
+    const p = plan(`${server.url}/score`, { model: 'constant', rps: 10_000, duration: '300ms' });
+    const [slice] = planSlices('run', p, 1, Date.now() + 1000);
+    const outcome = await executeSlice(slice, p);
+    expect(outcome.aggregate.counts.planned).toBe(3000);
     expect(outcome.aggregate.windows.size).toBeGreaterThan(0);
     for (const w of outcome.aggregate.windows.values()) expect(w.responseTime).toBeInstanceOf(Int32Histogram);
   });
