@@ -114,7 +114,7 @@ export class Aggregate {
   /**
    * @param windowHistograms what new windows record response times into: `packed` (small; the default)
    * or `dense` (for a fast slice: recording into a packed histogram cost ~0.5 µs per response, a dense
-   * one ~0.07 µs, for 9–40 KB a second instead of 2–20 KB). Both hold the same values, exactly.
+   * one ~0.07 µs, for 9–30 KB a second instead of 2–20 KB). Both hold the same values, exactly.
    */
   constructor(private readonly windowHistograms: 'packed' | 'dense' = 'packed') {}
 

@@ -245,7 +245,7 @@ function payloadBodies(plan: Plan, fileText: string | undefined): { ok: true; va
  * Mean per-worker rate from which a slice's per-second windows record into dense histograms (see
  * Aggregate): there a packed record's ~0.5 µs per response is a share of the CPU the load needs. Below
  * it that share is under 0.5%, and a long run keeps the packed windows' smaller memory (a dense window
- * takes 9–28 KB a second; the 10-minute soak at 2,000 rps would grow by 5–15 MB).
+ * takes 9–30 KB a second; the 10-minute soak at 2,000 rps would grow by 5–15 MB).
  */
 const DENSE_WINDOWS_MIN_RPS = 10_000;
 

@@ -14,8 +14,6 @@ const NEWLINE = 0x0a;
 export class RawRowBuffer {
   private bytes: Buffer;
   private used = 0;
-  /** Rows ended since the last `take`. */
-  rows = 0;
 
   constructor(private readonly capacity = 64 * 1024) {
     this.bytes = Buffer.allocUnsafeSlow(capacity);
@@ -74,7 +72,6 @@ export class RawRowBuffer {
 
   endRow(): void {
     this.bytes[this.used++] = NEWLINE;
-    this.rows++;
   }
 
   /** The rows written since the last call (now the caller's), or undefined when there are none. */
@@ -83,7 +80,6 @@ export class RawRowBuffer {
     const rows = this.bytes.subarray(0, this.used);
     this.bytes = Buffer.allocUnsafeSlow(this.capacity);
     this.used = 0;
-    this.rows = 0;
     return rows;
   }
 }

@@ -6,7 +6,6 @@ import { RawRowBuffer } from './raw-row-buffer.js';
 import { createHistogram, type Histogram } from './histogram.js';
 
 const STATUS_KEYS: string[] = Array.from({ length: 600 }, (_, i) => String(i));
-const ROWS_PER_APPEND = 512;
 
 /**
  * Records one slice as it runs: HDR histograms (integer µs), counts, per-second windows and the raw
@@ -141,6 +140,8 @@ export class SliceRecorder {
     const rows = this.rows;
     if (rows !== null) {
       const deployment = e.deployment === '' ? '' : csvSafe(e.deployment);
+      // Rows go to the writer a full buffer (~1,100 rows) at a time: handing over every 512 rows used
+      // 28 KB of each new 64 KiB buffer and doubled the writes (raw CSV cost 5–8% → 1–4%, bench:raw).
       if (!rows.hasRoomFor(e.errorCode.length + deployment.length)) this.flushRows();
       rows.unixUs(this.originUnixUs + Math.round(e.intendedUs));
       rows.comma();
@@ -162,7 +163,6 @@ export class SliceRecorder {
       rows.comma();
       rows.text(deployment);
       rows.endRow();
-      if (rows.rows >= ROWS_PER_APPEND) this.flushRows();
     }
   }
 
@@ -198,12 +198,12 @@ export class SliceRecorder {
 
   /** p99 response time, µs, of the responses that ended in the wall-clock second before `epochSecond` (0 for none). */
   previousSecondP99Us(epochSecond: number): number {
-    // No response has ended in `epochSecond` yet: the histogram still holds the second before it.
     const secondResponses = this.secondResponses;
     if (secondResponses === null) {
       const window = this.aggregate.windows.get(epochSecond - 1);
       return window !== undefined && window.responseTime.totalCount > 0 ? window.responseTime.getValueAtPercentile(99) : 0;
     }
+    // No response has ended in `epochSecond` yet: the histogram still holds the second before it.
     if (this.secondResponsesAt === epochSecond - 1) return secondResponses.totalCount > 0 ? secondResponses.getValueAtPercentile(99) : 0;
     return this.previousSecondAt === epochSecond - 1 ? this.p99OfPreviousSecondUs : 0;
   }

@@ -109,6 +109,26 @@ describe('merging slice aggregates', () => {
   });
 });
 
+describe('raw rows', () => {
+  it('go to the raw writer a full 64 KiB buffer at a time, every row once, in order', () => {
+    const appended: Uint8Array[] = [];
+    const writer = { append: (rows: string | Uint8Array) => void appended.push(rows as Uint8Array), flush: async () => {}, close: async () => {} };
+    const recorder = new SliceRecorder(1_700_000_000_000_000, 0, writer);
+    const count = 5_000;
+    for (let i = 0; i < count; i++) {
+      recorder.sent(i * 10, i * 10 + 1);
+      recorder.done(exchange({ intendedUs: i * 10, sentUs: i * 10 + 1, endUs: i * 10 + 300 + i }));
+    }
+    recorder.flushRows();
+    const sizes = appended.map((rows) => rows.length);
+    // Every buffer but the last was handed over full (within one row's worst case of its 64 KiB).
+    for (const size of sizes.slice(0, -1)) expect(size).toBeGreaterThan(64 * 1024 - 200);
+    const lines = Buffer.concat(appended).toString('latin1').trimEnd().split('\n');
+    expect(lines).toHaveLength(count);
+    expect(lines.map((line) => Number(line.split(',')[2]))).toEqual(Array.from({ length: count }, (_, i) => 300 + i));
+  });
+});
+
 describe('the progress line\'s p99 of the last whole second', () => {
   it.each(['packed', 'dense'] as const)('is the p99 of the responses that ended in the second before, and 0 for a second without any (%s windows)', (windowHistograms) => {
     const recorder = new SliceRecorder(0, 0, null, Infinity, windowHistograms); // monotonic µs = unix µs: second n is [n·1e6, (n+1)·1e6)

@@ -41,19 +41,17 @@ describe('RawRowBuffer (raw rows are written as bytes)', () => {
     );
   });
 
-  it('hands over the rows written so far once, counts them, and starts afresh', () => {
+  it('hands over the rows written so far once and starts afresh', () => {
     const rows = new RawRowBuffer(1024);
     expect(rows.take()).toBeUndefined();
     rows.uint(1);
     rows.endRow();
     rows.uint(2);
     rows.endRow();
-    expect(rows.rows).toBe(2);
     const first = rows.take()!;
     expect(first.toString()).toBe('1\n2\n');
     rows.uint(3);
     rows.endRow();
-    expect(rows.rows).toBe(1);
     expect(rows.take()!.toString()).toBe('3\n');
     // What was handed over is not overwritten by later rows.
     expect(first.toString()).toBe('1\n2\n');
