@@ -40,14 +40,11 @@ export class WindowAggregate {
   inFlightPeak = 0;
   statusCodes: Record<string, number> = {};
   errorsByCode: Record<string, number> = {};
-  responseTime: Histogram;
-
   constructor(
     readonly start: number,
-    responseTime?: Histogram,
-  ) {
-    this.responseTime = responseTime ?? createHistogram('packed');
-  }
+    /** Packed or dense (see Aggregate's constructor); decoded windows are packed. */
+    public responseTime: Histogram,
+  ) {}
 }
 
 /** Token-stream figures (SSE responses): time to first token, gaps between chunks, time per output token. */
