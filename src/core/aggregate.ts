@@ -28,6 +28,9 @@ export function emptyCounts(): Counts {
   return { planned: 0, sent: 0, completed: 0, ok: 0, errors: 0, throttled: 0, dropped: 0, missed: 0, good: 0 };
 }
 
+/** What a slice's per-second windows record into (see Aggregate's constructor). */
+export type WindowHistogramKind = 'packed' | 'dense';
+
 /** One second of a run (epoch second `start`); events fall in the window of their own time. */
 export class WindowAggregate {
   planned = 0;
@@ -113,7 +116,7 @@ export class Aggregate {
    * or `dense` (for a fast slice: recording into a packed histogram cost ~0.5 µs per response, a dense
    * one ~0.07 µs, for 9–30 KB a second instead of 2–20 KB). Both hold the same values, exactly.
    */
-  constructor(private readonly windowHistograms: 'packed' | 'dense' = 'packed') {}
+  constructor(private readonly windowHistograms: WindowHistogramKind = 'packed') {}
 
   window(startSecond: number): WindowAggregate {
     let window = this.windows.get(startSecond);

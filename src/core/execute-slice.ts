@@ -1,4 +1,4 @@
-import { Aggregate } from './aggregate.js';
+import { Aggregate, type WindowHistogramKind } from './aggregate.js';
 import { HttpClient } from './http-client.js';
 import { systemClock, type MonotonicClock } from './monotonic-clock.js';
 import { goodputLimitMs } from './goodput.js';
@@ -81,7 +81,7 @@ export async function executeSlice(spec: SliceSpec, plan: Plan, options: Execute
   const base = { runId: spec.runId, sliceId: spec.sliceId, worker: spec.worker, window: spec.window, planned, startedAtMs };
   const goodLimitMs = goodputLimitMs(plan);
   const sliceSeconds = (Math.min(toUs, pacer.durationUs) - fromUs) / 1e6;
-  const windowHistograms = sliceSeconds > 0 && planned / sliceSeconds >= DENSE_WINDOWS_MIN_RPS ? 'dense' : 'packed';
+  const windowHistograms: WindowHistogramKind = sliceSeconds > 0 && planned / sliceSeconds >= DENSE_WINDOWS_MIN_RPS ? 'dense' : 'packed';
   const newRecorder = () =>
     new SliceRecorder(clock.epochMsAt(0) * 1000, spec.worker, options.rawWriter ?? null, goodLimitMs === undefined ? Infinity : goodLimitMs * 1000, windowHistograms);
   let recorder = newRecorder();

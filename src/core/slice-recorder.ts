@@ -1,4 +1,4 @@
-import { Aggregate, RetryAggregate, StreamingAggregate, type WindowAggregate } from './aggregate.js';
+import { Aggregate, RetryAggregate, StreamingAggregate, type WindowAggregate, type WindowHistogramKind } from './aggregate.js';
 import type { Exchange } from './http-client.js';
 import type { RawSampleWriter } from './ports/raw-sample-writer.js';
 import { csvSafe } from './raw-sample-csv.js';
@@ -43,7 +43,7 @@ export class SliceRecorder {
     /** A 2xx response within this latency counts toward goodput. */
     private readonly goodLimitUs = Infinity,
     /** The per-second windows' histogram kind (see Aggregate): dense for a fast slice. */
-    windowHistograms: 'packed' | 'dense' = 'packed',
+    windowHistograms: WindowHistogramKind = 'packed',
   ) {
     this.aggregate = new Aggregate(windowHistograms);
     this.secondResponses = windowHistograms === 'packed' ? createHistogram('coarse') : null;

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { Aggregate, AggregateDecodeError } from '../../src/core/aggregate.js';
 import { Int32Histogram, PackedHistogram } from 'hdr-histogram-js';
+import { describe, expect, it } from 'vitest';
+import { Aggregate, AggregateDecodeError, type WindowHistogramKind } from '../../src/core/aggregate.js';
 import { createHistogram, percentilesMs } from '../../src/core/histogram.js';
 import type { Exchange } from '../../src/core/http-client.js';
 import { SliceRecorder } from '../../src/core/slice-recorder.js';
@@ -16,7 +16,7 @@ function exchange(fields: Partial<Exchange>): Exchange {
 }
 
 /** Records `count` requests with long-tailed latencies into a recorder of worker `worker`. */
-function recordSome(worker: number, count: number, random: () => number, all: number[], windowHistograms: 'packed' | 'dense' = 'packed'): Aggregate {
+function recordSome(worker: number, count: number, random: () => number, all: number[], windowHistograms: WindowHistogramKind = 'packed'): Aggregate {
   const recorder = new SliceRecorder(1_700_000_000_000_000, worker, null, Infinity, windowHistograms);
   for (let i = 0; i < count; i++) {
     const intendedUs = i * 1000 + worker * 7;
