@@ -68,11 +68,15 @@ export class ConnectionPool {
   }
 
   /**
-   * Builds up to `count` connections' clients ahead of the load (they connect on their first request);
-   * building one while a backlog of due requests waits costs the event loop time the load does not have.
+   * Builds up to `count` connections ahead of the load; building one while a backlog of due requests
+   * waits costs the event loop time the load does not have. Resolves once those that can connect ahead
+   * (Connection.open) have connected or failed; the others connect on their first request.
    */
-  prepare(count: number): void {
+  prepare(count: number): Promise<void> {
     while (this.all.length < Math.min(count, this.limit)) this.free.push(this.open());
+    const opening: Promise<void>[] = [];
+    for (const connection of this.free) if (connection.open !== undefined) opening.push(connection.open());
+    return Promise.all(opening).then(() => undefined);
   }
 
   /** Requests waiting for a connection. */

@@ -24,4 +24,10 @@ export interface Connection {
   close(): Promise<void>;
   /** Closes now; a request in flight ends with an error. */
   destroy(): Promise<void>;
+  /**
+   * Connects now, before its first request, when the implementation can (undici's Client connects only
+   * on a request). Resolves once connected or failed; a failure is not reported here: the next request
+   * connects again and fails as data.
+   */
+  open?(): Promise<void>;
 }

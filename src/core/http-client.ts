@@ -213,6 +213,8 @@ export class HttpClient {
   private readonly deadlineTimer: NodeJS.Timeout;
   private readonly warm: WarmConnector;
   private readonly connectionLimit: number;
+  /** Whether the pool's connections can connect before their first request (the lean ones). */
+  private readonly connectsAhead: boolean;
   inFlight = 0;
 
   constructor(options: HttpClientOptions) {
@@ -254,6 +256,7 @@ export class HttpClient {
     };
     this.warm = new WarmConnector(baseConnector, target);
     this.connectionLimit = options.connections;
+    this.connectsAhead = options.httpClient !== 'undici';
     const connect = this.warm.connect;
     const open: () => Connection =
       options.httpClient === 'undici'
@@ -320,8 +323,9 @@ export class HttpClient {
 
   /** Opens up to `count` connections ahead of the load (never more than the connection limit). */
   warmUp(count: number): Promise<void> {
-    this.pool.prepare(count);
-    return this.warm.warmUp(Math.min(count, this.connectionLimit));
+    // Lean connections connect themselves (Connection.open); undici's Clients take warm sockets on their first request.
+    if (this.connectsAhead) return this.pool.prepare(count);
+    return Promise.all([this.pool.prepare(count), this.warm.warmUp(Math.min(count, this.connectionLimit))]).then(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -66,6 +66,7 @@ export class Http1Connection implements Connection, ResponseSink {
   private closing = false;
   private destroyed = false;
   private closed: (() => void)[] = [];
+  private opened: (() => void)[] = [];
   // The last encoded head and what it was encoded from.
   private headFor: unknown = null;
   private headMethod = '';
@@ -117,6 +118,20 @@ export class Http1Connection implements Connection, ResponseSink {
     this.waitingHead = head;
     this.waitingBody = body as Buffer | string | null;
     if (!this.connecting) this.openSocket();
+  }
+
+  /**
+   * Connects before the first request (the load's connection warm-up): the socket, its listeners and
+   * its reading are set up now, so the first request only writes. Without it every connection's first
+   * request also took over a socket and set it up — in a fast run's first milliseconds, and whenever a
+   * burst reached connections not used before (docs/benchmarks.md, issue 8, ninth pass).
+   */
+  open(): Promise<void> {
+    if (this.socket !== null || this.destroyed || this.closing) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.opened.push(resolve);
+      if (!this.connecting) this.openSocket();
+    });
   }
 
   close(): Promise<void> {
@@ -190,6 +205,7 @@ export class Http1Connection implements Connection, ResponseSink {
     this.connecting = true;
     this.options.connect(this.options.target, (error, socket) => {
       this.connecting = false;
+      if (this.opened.length > 0) for (const resolve of this.opened.splice(0)) resolve();
       if (error !== null || socket === null) {
         this.waitingHead = this.waitingBody = null;
         this.fail(error ?? new ConnectionError('UND_ERR_SOCKET', 'could not connect'));

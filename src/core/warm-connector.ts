@@ -2,11 +2,13 @@ import type { Socket } from 'node:net';
 import type { buildConnector } from 'undici';
 
 /**
- * Opens connections before a slice starts, so its first second is not spent connecting. Without it, a
- * high rate that starts at once opens one connection per early request, each costing more than a
- * request; the event loop falls behind, more requests come due, more connections open — a storm that
- * shows as schedule lag. Warm sockets are handed to the pool as it grows; dead ones (closed by the
- * server while idle) are dropped, and the pool connects as usual once they run out.
+ * Opens sockets before a slice starts for connections that cannot connect ahead themselves (undici's
+ * Client; the lean Http1Connection opens its own, see Connection.open), so the first second is not
+ * spent connecting. Without it, a high rate that starts at once opens one connection per early
+ * request, each costing more than a request; the event loop falls behind, more requests come due,
+ * more connections open — a storm that shows as schedule lag. Warm sockets are handed to the pool as it
+ * grows; dead ones (closed by the server while idle) are dropped, and the pool connects as usual once
+ * they run out.
  */
 export class WarmConnector {
   private readonly warm: Socket[] = [];

@@ -114,7 +114,7 @@ describe('ConnectionPool', () => {
   it('reuses the most recently released connection, and builds prepared clients only up to its limit', async () => {
     server = await startLoopbackServer((_req, res) => res.end('ok'));
     pool = new ConnectionPool({ connections: 4, open: opener(server.url) });
-    pool.prepare(10);
+    void pool.prepare(10);
     expect(pool.size).toBe(4);
     const carriers: (Connection | null)[] = [];
     for (let i = 0; i < 3; i++) {
@@ -132,5 +132,31 @@ describe('ConnectionPool', () => {
     // One request at a time: every one goes out on the same (hot) connection.
     expect(carriers[0]).not.toBeNull();
     expect(new Set(carriers).size).toBe(1);
+  });
+
+  it('prepare connects the connections that can connect ahead, and resolves once they have', async () => {
+    const opened: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const ahead = (name: string): Connection => ({
+      dispatch: () => {},
+      close: async () => {},
+      destroy: async () => {},
+      open: async () => {
+        await gate;
+        opened.push(name);
+      },
+    });
+    const onDemand = (): Connection => ({ dispatch: () => {}, close: async () => {}, destroy: async () => {} });
+    const made = [ahead('a'), onDemand(), ahead('b')];
+    pool = new ConnectionPool({ connections: 3, open: () => made.shift()! });
+    let resolved = false;
+    const preparing = pool.prepare(3).then(() => (resolved = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(resolved).toBe(false);
+    release();
+    await preparing;
+    expect(opened.sort()).toEqual(['a', 'b']);
+    expect(pool.size).toBe(3);
   });
 });

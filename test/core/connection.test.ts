@@ -116,6 +116,59 @@ describe('Http1Connection — its own keep-alive rules', () => {
   });
 });
 
+describe('Http1Connection.open — connecting before the first request', () => {
+  let target: RawTarget | undefined;
+  let connection: Http1Connection | undefined;
+  let requests = 0;
+  afterEach(async () => {
+    await connection?.destroy();
+    await target?.close();
+    connection = target = undefined;
+    requests = 0;
+  });
+
+  async function serve(): Promise<URL> {
+    target = await startRawTarget((socket) =>
+      onEachRequest(socket, () => {
+        requests++;
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+      }),
+    );
+    return new URL(target.url);
+  }
+
+  it('connects with no request, and the first request goes out on that socket', { timeout: 10_000 }, async () => {
+    connection = lean(await serve());
+    await connection.open();
+    await sleep(20);
+    expect({ connections: target!.connections, requests }).toEqual({ connections: 1, requests: 0 });
+    const handler = await send(connection);
+    expect(handler.completions).toBe(1);
+    expect(handler.body.toString()).toBe('ok');
+    expect({ connections: target!.connections, requests }).toEqual({ connections: 1, requests: 1 });
+  });
+
+  it('opens one socket when asked twice at once, and a request sent meanwhile waits for it', { timeout: 10_000 }, async () => {
+    connection = lean(await serve());
+    const opening = Promise.all([connection.open(), connection.open()]);
+    const handler = await send(connection);
+    await opening;
+    expect(handler.completions).toBe(1);
+    expect({ connections: target!.connections, requests }).toEqual({ connections: 1, requests: 1 });
+  });
+
+  it('resolves when nothing listens, and the next request fails as data', { timeout: 10_000 }, async () => {
+    const closed = await startRawTarget(() => {});
+    const url = new URL(closed.url);
+    await closed.close();
+    connection = lean(url);
+    await expect(connection.open()).resolves.toBeUndefined();
+    const handler = await send(connection);
+    expect(handler.completions).toBe(0);
+    expect(handler.errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['ECONNREFUSED']);
+  });
+});
+
 describe('Http1Connection — sockets sharing one read buffer (as one HttpClient makes them)', () => {
   let target: RawTarget | undefined;
   const connections: Http1Connection[] = [];
