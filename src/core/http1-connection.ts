@@ -205,7 +205,7 @@ export class Http1Connection implements Connection, ResponseSink {
     this.connecting = true;
     this.options.connect(this.options.target, (error, socket) => {
       this.connecting = false;
-      if (this.opened.length > 0) for (const resolve of this.opened.splice(0)) resolve();
+      for (const resolve of this.opened.splice(0)) resolve();
       if (error !== null || socket === null) {
         this.waitingHead = this.waitingBody = null;
         this.fail(error ?? new ConnectionError('UND_ERR_SOCKET', 'could not connect'));

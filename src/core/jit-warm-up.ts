@@ -7,8 +7,8 @@ import type { Scheduler } from './scheduler.js';
 import type { SliceRecorder } from './slice-recorder.js';
 
 /**
- * Sockets each warm-up round opens ahead of its load: as many as it may have in flight, so its requests
- * go out on sockets handed over warm, as the real run's do.
+ * Connections each warm-up round opens ahead of its load: as many as it may have in flight, so its
+ * requests go out on connections opened before them, as the real run's do.
  */
 const WARM_SOCKETS = 256;
 /**
