@@ -92,7 +92,7 @@ export class Http1Connection implements Connection, ResponseSink {
   private static readShared(this: ReadSocket, bytes: number, buffer: Uint8Array): boolean {
     const reader = this[READER];
     if (reader !== undefined) reader.onSocketData((buffer as Buffer).subarray(0, bytes));
-    // Bytes on a socket no connection holds (an idle warm socket): the server is out of step.
+    // Bytes on a socket no connection holds yet (connected, not yet handed over): the server is out of step.
     else this.destroy();
     return true;
   }
