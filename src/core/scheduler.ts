@@ -250,8 +250,9 @@ export class Scheduler {
       if (targetUs === Infinity) return;
       const waitUs = targetUs - this.options.clock.nowUs();
       if (waitUs <= 0) return this.wake();
-      // Not through wakeIn, the open model's hot path: the JIT warm-up's rounds start too soon to take its
-      // timer branch, so the start's long wait took it first and V8 threw wakeIn's optimized code away.
+      // Not through wakeIn, the open model's hot path: the start's long wait was the first to take its timer
+      // branch (the JIT warm-up's rounds, 5 ms from build to start, seemingly never did), and V8 threw
+      // wakeIn's optimized code away just before the load.
       if (waitUs > TIMER_THRESHOLD_US) this.wakeTimer = setTimeout(this.onWake, Math.floor((waitUs - 1000) / 1000));
       else setImmediate(this.onWake);
     });
