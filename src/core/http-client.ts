@@ -213,8 +213,8 @@ export class HttpClient {
   private readonly deadlineTimer: NodeJS.Timeout;
   private readonly warm: WarmConnector;
   private readonly connectionLimit: number;
-  /** Whether the pool's connections can connect before their first request (the lean ones). */
-  private readonly connectsAhead: boolean;
+  /** The pool's connections are the lean ones, which connect before their first request (Connection.open). */
+  private readonly lean: boolean;
   inFlight = 0;
 
   constructor(options: HttpClientOptions) {
@@ -243,7 +243,8 @@ export class HttpClient {
     this.split = options.deployments ? new DeploymentSplit(options.deployments) : undefined;
     const connectTimeoutMs = Math.min(options.timeoutMs, 10_000);
     // The lean connections' sockets read into one shared buffer; undici's Client reads by 'data' events.
-    const onread = options.httpClient === 'undici' ? undefined : Http1Connection.sharedReadOption();
+    this.lean = options.httpClient !== 'undici';
+    const onread = this.lean ? Http1Connection.sharedReadOption() : undefined;
     const baseConnector = options.allowedTargetHosts
       ? guardedConnector({ allowedHosts: options.allowedTargetHosts, timeout: connectTimeoutMs, onread })
       : buildConnector({ timeout: connectTimeoutMs, onread } as buildConnector.BuildOptions);
@@ -256,21 +257,19 @@ export class HttpClient {
     };
     this.warm = new WarmConnector(baseConnector, target);
     this.connectionLimit = options.connections;
-    this.connectsAhead = options.httpClient !== 'undici';
     const connect = this.warm.connect;
-    const open: () => Connection =
-      options.httpClient === 'undici'
-        ? () =>
-            new Client(url.origin, {
-              pipelining: 1,
-              keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-              connect,
-              // Our own deadline list covers the whole request (queued ones too), so undici's per-request
-              // headers/body timers are off: they cost two timer objects per request (≈10% of the closed-loop rate).
-              headersTimeout: 0,
-              bodyTimeout: 0,
-            })
-        : () => new Http1Connection({ url, target, connect, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS });
+    const open: () => Connection = this.lean
+      ? () => new Http1Connection({ url, target, connect, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS })
+      : () =>
+          new Client(url.origin, {
+            pipelining: 1,
+            keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+            connect,
+            // Our own deadline list covers the whole request (queued ones too), so undici's per-request
+            // headers/body timers are off: they cost two timer objects per request (≈10% of the closed-loop rate).
+            headersTimeout: 0,
+            bodyTimeout: 0,
+          });
     this.pool = new ConnectionPool({ connections: options.connections, open });
     const tickMs = Math.max(5, Math.min(100, Math.floor(options.timeoutMs / 20)));
     this.deadlineTimer = setInterval(() => this.expire(), tickMs);
@@ -324,7 +323,7 @@ export class HttpClient {
   /** Opens up to `count` connections ahead of the load (never more than the connection limit). */
   warmUp(count: number): Promise<void> {
     // Lean connections connect themselves (Connection.open); undici's Clients take warm sockets on their first request.
-    if (this.connectsAhead) return this.pool.prepare(count);
+    if (this.lean) return this.pool.prepare(count);
     return Promise.all([this.pool.prepare(count), this.warm.warmUp(Math.min(count, this.connectionLimit))]).then(() => undefined);
   }
 
