@@ -22,6 +22,39 @@ export function createHistogram(kind: 'dense' | 'packed' | 'coarse' = 'dense'): 
   });
 }
 
+/** Values below this take the integer path of `record`; the rest go through the library. */
+const FAST_RECORD_LIMIT = 2 ** 30;
+
+/**
+ * Records one value exactly as `histogram.recordValue(value)` does (same counter, count, min and max),
+ * about ten times faster — the hot path records four or five values per request (bench:record).
+ * hdr-histogram-js locates a value's counter with Math.log2 and two Math.pow calls, which V8 runs as C
+ * calls; for 0 ≤ v < 2^30 the same index comes from integer operations, HdrHistogram's own formula:
+ *
+ *   bucket = max(0, ⌊log2 v⌋ − m − unit),   ⌊log2 v⌋ = 31 − clz32(v)
+ *   index  = (bucket + 1)·2^m + ⌊v / 2^(bucket + unit)⌋ − 2^m,   m = subBucketHalfCountMagnitude
+ *
+ * A value past the counts array (the histogram must grow), out of that range, or a histogram that is not
+ * the library's JavaScript kind goes through `recordValue` (the index comes out NaN and fails the bound).
+ */
+export function record(histogram: Histogram, value: number): void {
+  if (value >= 0 && value < FAST_RECORD_LIMIT) {
+    const h = histogram as hdr.JsHistogram;
+    const m = h.subBucketHalfCountMagnitude;
+    const unit = h.unitMagnitude;
+    const b = 31 - Math.clz32(value) - m - unit;
+    const bucket = b > 0 ? b : 0;
+    const index = ((bucket + 1) << m) + (value >>> (bucket + unit)) - h.subBucketHalfCount;
+    if (index < h.countsArrayLength) {
+      h.incrementCountAtIndex(index);
+      h.updateMinAndMax(value);
+      h.incrementTotalCount();
+      return;
+    }
+  }
+  histogram.recordValue(value);
+}
+
 /** Compressed V2 base64 ("HISTF…"), the form slices carry between instances. */
 export function encodeHistogram(histogram: Histogram): string {
   return hdr.encodeIntoCompressedBase64(histogram);

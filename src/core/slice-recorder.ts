@@ -3,7 +3,7 @@ import type { Exchange } from './http-client.js';
 import type { RawSampleWriter } from './ports/raw-sample-writer.js';
 import { csvSafe } from './raw-sample-csv.js';
 import { RawRowBuffer } from './raw-row-buffer.js';
-import { createHistogram, type Histogram } from './histogram.js';
+import { createHistogram, record, type Histogram } from './histogram.js';
 
 const STATUS_KEYS: string[] = Array.from({ length: 600 }, (_, i) => String(i));
 
@@ -73,7 +73,7 @@ export class SliceRecorder {
     const a = this.aggregate;
     a.counts.sent++;
     const lagUs = sentUs - intendedUs;
-    a.scheduleLag.recordValue(lagUs > 0 ? Math.round(lagUs) : 0);
+    record(a.scheduleLag, lagUs > 0 ? Math.round(lagUs) : 0);
     const inFlight = ++this.inFlight;
     if (inFlight > a.inFlightPeak) a.inFlightPeak = inFlight;
     const w = this.windowAt(sentUs);
@@ -88,14 +88,14 @@ export class SliceRecorder {
     const c = a.counts;
     const latencyUs = Math.max(0, Math.round(e.endUs - e.intendedUs));
     const serviceUs = Math.max(0, Math.round(e.endUs - e.sentUs));
-    a.responseTime.recordValue(latencyUs);
-    a.serviceTime.recordValue(serviceUs);
+    record(a.responseTime, latencyUs);
+    record(a.serviceTime, serviceUs);
     const w = this.windowAt(e.endUs);
-    w.responseTime.recordValue(latencyUs);
+    record(w.responseTime, latencyUs);
     const secondResponses = this.secondResponses;
     if (secondResponses !== null) {
       if (this.cachedSecond !== this.secondResponsesAt) this.nextSecond(secondResponses, this.cachedSecond);
-      secondResponses.recordValue(latencyUs);
+      record(secondResponses, latencyUs);
     }
     const status = e.status;
     const failed = e.errorCode !== '';
@@ -127,7 +127,7 @@ export class SliceRecorder {
     if (e.deployment !== '') {
       const d = a.deployment(e.deployment);
       d.completed++;
-      d.responseTime.recordValue(latencyUs);
+      record(d.responseTime, latencyUs);
       if (ok) d.ok++;
       else {
         d.errors++;
@@ -168,7 +168,7 @@ export class SliceRecorder {
 
   /** Retries on: every first attempt's latency, retried or not. */
   firstAttempt(e: Exchange): void {
-    (this.aggregate.retries ??= new RetryAggregate()).firstAttempt.recordValue(Math.max(0, Math.round(e.endUs - e.intendedUs)));
+    record((this.aggregate.retries ??= new RetryAggregate()).firstAttempt, Math.max(0, Math.round(e.endUs - e.intendedUs)));
   }
 
   /** A throttled attempt that will be retried: the arrival stays in flight. */
@@ -178,7 +178,7 @@ export class SliceRecorder {
 
   /** A gap between two content chunks of a stream. */
   interTokenGap(gapUs: number): void {
-    (this.aggregate.streaming ??= new StreamingAggregate()).interToken.recordValue(Math.max(0, Math.round(gapUs)));
+    record((this.aggregate.streaming ??= new StreamingAggregate()).interToken, Math.max(0, Math.round(gapUs)));
   }
 
   /**
@@ -189,11 +189,11 @@ export class SliceRecorder {
   private streamed(e: Exchange): void {
     const s = (this.aggregate.streaming ??= new StreamingAggregate());
     s.requests++;
-    s.ttft.recordValue(Math.max(0, Math.round(e.firstTokenUs - e.intendedUs)));
+    record(s.ttft, Math.max(0, Math.round(e.firstTokenUs - e.intendedUs)));
     const tokens = e.usageTokens >= 0 ? e.usageTokens : e.contentChunks;
     if (e.usageTokens >= 0) s.usageReported++;
     s.outputTokens += tokens;
-    if (tokens > 1) s.tpot.recordValue(Math.max(0, Math.round((e.endUs - e.firstTokenUs) / (tokens - 1))));
+    if (tokens > 1) record(s.tpot, Math.max(0, Math.round((e.endUs - e.firstTokenUs) / (tokens - 1))));
   }
 
   /** p99 response time, µs, of the responses that ended in the wall-clock second before `epochSecond` (0 for none). */
