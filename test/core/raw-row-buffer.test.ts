@@ -28,6 +28,24 @@ describe('RawRowBuffer (raw rows are written as bytes)', () => {
     ]);
   });
 
+  it('prints times that share or alternate their seconds right, row after row in one buffer', () => {
+    // One buffer keeps the last seconds' digits: times 1–3 s apart, in any order, must each print their own.
+    const base = 1_764_316_800_000_000;
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 3_000_000 }), { minLength: 1, maxLength: 200 }), (offsets) => {
+        const rows = new RawRowBuffer(64 * 1024);
+        for (const offset of offsets) {
+          rows.unixUs(base + offset);
+          rows.comma();
+          rows.unixUs(offset);
+          rows.endRow();
+        }
+        return rows.take()!.toString('latin1') === offsets.map((offset) => `${base + offset},${offset}\n`).join('');
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('writes text as UTF-8, ASCII or not, with separators in place', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ maxLength: 20 }), (a, b) => {
