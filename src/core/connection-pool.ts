@@ -22,10 +22,14 @@ export interface ConnectionPoolOptions {
  * O(1) whatever the number of connections. (undici's Pool scans its clients for a free one twice per
  * request and emits an event per response: at thousands of requests in flight — a backlog at the start
  * of a fast run — that scan made each request slower just when the load needed catching up.)
- * The most recently freed connection is used first, so a light load keeps reusing a few hot ones.
+ * The most recently freed connection is used first, so a light load keeps reusing a few hot ones. A
+ * connection released without a usable socket (the server closed it) goes to a second stack, used only
+ * when no open one is free: otherwise it would be on top and the next request would connect while open
+ * connections sat idle below it.
  */
 export class ConnectionPool {
   private readonly free: Connection[] = [];
+  private readonly freeClosed: Connection[] = [];
   private readonly all: Connection[] = [];
   private queue: PooledRequest[] = [];
   private queueOpts: Dispatcher.DispatchOptions[] = [];
@@ -38,7 +42,7 @@ export class ConnectionPool {
 
   /** Sends the request on a free connection, a new one, or queues it until one is released. */
   dispatch(opts: Dispatcher.DispatchOptions, request: PooledRequest): void {
-    let connection = this.free.pop();
+    let connection = this.free.pop() ?? this.freeClosed.pop();
     if (connection === undefined && this.all.length < this.limit) connection = this.open();
     if (connection === undefined) {
       this.queue.push(request);
@@ -64,7 +68,8 @@ export class ConnectionPool {
       connection.dispatch(opts, next);
       return;
     }
-    this.free.push(connection);
+    if (connection.connected === false) this.freeClosed.push(connection);
+    else this.free.push(connection);
   }
 
   /**

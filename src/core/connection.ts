@@ -30,4 +30,9 @@ export interface Connection {
    * connects again and fails as data.
    */
   open?(): Promise<void>;
+  /**
+   * False when the connection holds no socket (the server closed it, or it never connected): its next
+   * request connects first. Absent when the implementation cannot tell (undici's Client).
+   */
+  readonly connected?: boolean;
 }

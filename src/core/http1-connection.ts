@@ -134,6 +134,10 @@ export class Http1Connection implements Connection, ResponseSink {
     });
   }
 
+  get connected(): boolean {
+    return this.socket !== null;
+  }
+
   close(): Promise<void> {
     this.closing = true;
     if (this.handler === null && !this.connecting) {

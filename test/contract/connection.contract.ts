@@ -479,6 +479,8 @@ export function connectionContract(name: string, makeConnection: MakeConnection,
         const handler = await send(connection, { path, method: 'GET' });
         expectCompleted(handler);
         expect(handler.body.toString()).toBe(`reply ${path}`);
+        // `connected` is optional (undici's Client cannot tell); where it is given it must be right.
+        if (connection.connected !== undefined) expect(connection.connected).toBe(true);
       }
       expect(server.connections).toBe(1);
       expect(new Set(server.requests.map((r) => r.remotePort)).size).toBe(1);
@@ -556,9 +558,12 @@ export function connectionContract(name: string, makeConnection: MakeConnection,
       const closing = await send(connection, { path: '/close', method: 'GET' });
       expectCompleted(closing);
       expect(closing.body.toString()).toBe('reply /close');
+      // The pool reads this when the request is released: a closed connection goes below the open ones.
+      if (connection.connected !== undefined) expect(connection.connected).toBe(false);
       const next = await send(connection, { path: '/next', method: 'GET' });
       expectCompleted(next);
       expect(next.body.toString()).toBe('reply /next');
+      if (connection.connected !== undefined) expect(connection.connected).toBe(true);
       expect(server.connections).toBe(2);
       expect(server.requests[1].remotePort).not.toBe(server.requests[0].remotePort);
     });

@@ -134,6 +134,41 @@ describe('ConnectionPool', () => {
     expect(new Set(carriers).size).toBe(1);
   });
 
+  it('uses an open idle connection before one the server closed, and reconnects the closed one only when none is free', async () => {
+    const sockets = new Set<unknown>();
+    server = await startLoopbackServer((req, res) => {
+      sockets.add(req.socket);
+      // The first request's answer closes its connection, as a server at its keep-alive limit does.
+      if (req.url === '/close') res.setHeader('connection', 'close');
+      res.end('ok');
+    });
+    pool = new ConnectionPool({ connections: 2, open: opener(server.url) });
+    await pool.prepare(2);
+    const send = (path: string) =>
+      new Promise<TestRequest>((resolve) => {
+        pool!.dispatch(
+          { path, method: 'GET' },
+          new TestRequest((r) => {
+            pool!.release(r);
+            resolve(r);
+          }),
+        );
+      });
+    const closing = await send('/close');
+    expect(closing.status).toBe(200);
+    expect(closing.carriedBy!.connected).toBe(false);
+    // Next: the other prepared connection, still open — not a reconnect of the top one.
+    const next = await send('/');
+    expect(next.carriedBy).not.toBe(closing.carriedBy);
+    expect(sockets.size).toBe(2);
+    // Two at once: the open one and, for lack of another, the closed one, which connects again.
+    const both = await Promise.all([send('/'), send('/')]);
+    expect(new Set(both.map((r) => r.carriedBy))).toEqual(new Set([closing.carriedBy, next.carriedBy]));
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+    expect(sockets.size).toBe(3);
+    expect(pool.size).toBe(2);
+  });
+
   it('prepare connects the connections that can connect ahead, and resolves once they have', async () => {
     const opened: string[] = [];
     let release!: () => void;
