@@ -23,7 +23,7 @@ export interface ConnectionPoolOptions {
  * request and emits an event per response: at thousands of requests in flight — a backlog at the start
  * of a fast run — that scan made each request slower just when the load needed catching up.)
  * The most recently freed connection is used first, so a light load keeps reusing a few hot ones. A
- * connection released without a usable socket (the server closed it) goes to a second stack, used only
+ * connection released without a socket (the server closed it) goes to a second stack, used only
  * when no open one is free: otherwise it would be on top and the next request would connect while open
  * connections sat idle below it.
  */

@@ -27,7 +27,8 @@ const FAST_RECORD_LIMIT = 2 ** 30;
 
 /**
  * Records one value exactly as `histogram.recordValue(value)` does (same counter, count, min and max),
- * about ten times faster — the hot path records four or five values per request (bench:record).
+ * about seven times faster (9 ns against 67 ns here, bench:record); the hot path records four or five
+ * values per request.
  * hdr-histogram-js locates a value's counter with Math.log2 and two Math.pow calls, which V8 runs as C
  * calls; for 0 ≤ v < 2^30 the same index comes from integer operations, HdrHistogram's own formula:
  *
