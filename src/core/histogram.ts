@@ -6,7 +6,7 @@ export type Histogram = hdr.Histogram;
 /**
  * HDR histograms of integer microseconds, 3 significant digits, growing as needed.
  * `dense` ones (32-bit counters) are for the hot series: the whole slice's, a fast slice's per-second
- * windows, each deployment's (a record ≈ 0.07 µs). The packed kind keeps a slow slice's many windows
+ * windows, each deployment's (a record ≈ 0.01 µs through `record`). The packed kind keeps a slow slice's many windows
  * small, but a record costs ≈ 0.5 µs and reading a percentile walks its packed counts (ms).
  * `coarse` is dense with 2 digits, for a figure read often and reset every second (a slow slice's
  * progress p99).
