@@ -72,12 +72,15 @@ function roundRps(rps: number): number {
 }
 
 /**
- * Judges a step from its merged slices: only the per-second windows that start after the warm-up count
- * (latency from the intended send time, errors over all that finished then). A step also fails when
- * the generator could not deliver it — then the number measured is the generator's, not the target's.
+ * Judges a step from its merged slices: the per-second windows from the whole wall-clock second nearest
+ * the warm-up's end onward count (latency from the intended send time, errors over all that finished
+ * then). Windows are whole seconds, so the judged part starts within half a second of the warm-up's end:
+ * starting at the next whole second instead judged as little as a few ms of a short step (a 1 s step
+ * against a target 20% over capacity passed on a dozen responses). A step also fails when the generator
+ * could not deliver it — then the number measured is the generator's, not the target's.
  */
 export function judgeCapacityStep(load: CapacityLoadSpec, step: CapacityStep, originEpochMs: number, merged: Aggregate, planned: number): CapacityStepResult {
-  const judgedFromSecond = Math.ceil((originEpochMs + step.fromUs / 1000 + load.warmup) / 1000);
+  const judgedFromSecond = Math.round((originEpochMs + step.fromUs / 1000 + load.warmup) / 1000);
   const judged = new Aggregate();
   let ok = 0;
   let errors = 0;

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nextCapacityStep, type CapacityStep } from '../../src/core/capacity-search.js';
+import { Aggregate } from '../../src/core/aggregate.js';
+import { judgeCapacityStep, nextCapacityStep, type CapacityStep } from '../../src/core/capacity-search.js';
 import { capacityLoadSchema } from '../../src/core/plan.js';
 import { validatePlan } from '../../src/core/validate-plan.js';
 import { startSimulator } from '../../src/sim/simulator.js';
@@ -39,6 +40,33 @@ describe('nextCapacityStep', () => {
   it('stops after maxSteps with the best pass so far', () => {
     const small = { ...load, maxSteps: 3 };
     expect(nextCapacityStep(small, steps([10, true], [20, true], [40, false]))).toEqual({ done: true, maxRps: 20, capped: false });
+  });
+
+  it('judges from the whole second nearest the warm-up’s end, so a short step is judged on most of its load', () => {
+    const short = capacityLoadSchema.parse({ model: 'capacity', startRps: 10, maxRps: 1000, warmup: '300ms', stepDuration: '1s', slo: { p95Ms: 200 } });
+    /** A step whose per-second windows are: second 100 all 2xx (mostly after the warm-up), second 101 all 429s. */
+    const judgeWithWarmUpEndingAt = (warmUpEndMs: number) => {
+      const merged = new Aggregate();
+      const first = merged.window(100);
+      first.ok = 200;
+      first.completed = 200;
+      for (let i = 0; i < 200; i++) first.responseTime.recordValue(20_000);
+      const second = merged.window(101);
+      second.errors = 50;
+      second.throttled = 50;
+      second.completed = 50;
+      for (let i = 0; i < 50; i++) second.responseTime.recordValue(1_000);
+      merged.counts.sent = 250;
+      return judgeCapacityStep(short, { window: 0, rps: 250, fromUs: 0, toUs: 1_300_000 }, warmUpEndMs - 300, merged, 250);
+    };
+    // Warm-up ends 0.2 s into second 100: second 100 (0.8 s of judged load) counts with second 101.
+    const early = judgeWithWarmUpEndingAt(100_200);
+    expect(early.errorRate).toBe(0.2);
+    expect(early.passed).toBe(false);
+    // Warm-up ends 0.7 s into second 100: most of that second is warm-up, so judging starts at 101.
+    const late = judgeWithWarmUpEndingAt(100_700);
+    expect(late.errorRate).toBe(1);
+    expect(late.throttleRate).toBe(1);
   });
 
   it('validates the plan', () => {
