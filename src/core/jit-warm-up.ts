@@ -10,7 +10,7 @@ import type { SliceRecorder } from './slice-recorder.js';
  * Connections each warm-up round opens ahead of its load: as many as it may have in flight, so its
  * requests go out on connections opened before them, as the real run's do.
  */
-const WARM_SOCKETS = 256;
+const WARM_CONNECTIONS = 256;
 /**
  * The warm-up runs in rounds, each with a send path of its own (scheduler, client, recorder). What
  * happens once per object — a recorder's first send, a connection's first request, a scheduler's
@@ -68,7 +68,7 @@ export async function warmUpJit(clock: MonotonicClock, untilUs: number, rps: num
       // The first wait is long enough for a timer, so the scheduler's timer path is warmed too.
       const { scheduler, client, recorder } = build(`http://127.0.0.1:${sink.port}/`, new ConstantPacer(Math.min(rps, MAX_WARM_UP_RPS), roundUs), clock.nowUs() + 5000, stop.signal);
       clients.push(client);
-      await client.warmUp(WARM_SOCKETS);
+      await client.warmUp(WARM_CONNECTIONS);
       await scheduler.run(client);
       sent += recorder.aggregate.counts.sent;
       ok += recorder.aggregate.counts.ok;
